@@ -1,0 +1,184 @@
+"""The one place the stages are connected: raw line -> envelope -> catalog -> event -> enrich.
+
+Every driver (CLI, exec_filter, forwarder) feeds a `Chain` and takes `Event`s and `Miss`es out;
+`Stats` accounts for every line read (read = events + non-TCP + unmatched + invalid).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from pipeline import envelopes
+from pipeline.catalog import CANDIDATE_RE, Invalid, Match, classify
+from pipeline.clock import Clock, utc_now
+from pipeline.events import Event
+from pipeline.identity import event_id
+from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine
+from pipeline.settings import MAX_LINE_BYTES, ParseSettings
+
+Enrich = Callable[[Event], PeerInfo | None]
+
+KERNEL_IDENTS = frozenset({"kernel", "klogd", "vmunix", "unix"})
+
+
+@dataclass
+class Stats:
+    lines: int = 0
+    events: Counter[str] = field(default_factory=Counter)
+    non_tcp: int = 0
+    unmatched: int = 0
+    invalid: int = 0
+
+    @property
+    def event_count(self) -> int:
+        return sum(self.events.values())
+
+    def count(self, outcome: Event | Miss) -> None:
+        if isinstance(outcome, Event):
+            self.events[outcome.family.action] += 1
+        elif outcome.kind is MissKind.NON_TCP:
+            self.non_tcp += 1
+        elif outcome.kind is MissKind.UNMATCHED:
+            self.unmatched += 1
+        else:
+            self.invalid += 1
+
+    def balanced(self) -> bool:
+        return self.lines == self.event_count + self.non_tcp + self.unmatched + self.invalid
+
+
+def decode(line: bytes) -> str:
+    """Text of a line: UTF-8, undecodable bytes kept visible as \\xNN (lossless, JSON-safe)."""
+    return line.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+
+
+class Chain:
+    def __init__(
+        self,
+        settings: ParseSettings | None = None,
+        enrich: Enrich | None = None,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings or ParseSettings()
+        self.enrich = enrich
+        self.clock = Clock(self.settings.zone(), self.settings.boot_time, self.settings.year, now)
+        self.stats = Stats()
+        self._occurrences: Counter[tuple[str, str, str]] = Counter()
+
+    # -- whole blocks of file bytes (the fast path) --------------------------------------------
+
+    def scan_block(
+        self, data: bytes, path: str | None = None, base_offset: int | None = None
+    ) -> Iterator[Event | Miss]:
+        """Outcomes for the candidate lines of a block of complete lines; the rest are counted.
+
+        Only lines holding a catalog keyword are parsed; every other line is non-TCP by
+        construction, so it is counted without being decoded.
+        """
+        lines = data.count(b"\n")
+        if data and not data.endswith(b"\n"):
+            lines += 1
+        self.stats.lines += lines
+        candidates = 0
+        pos = 0
+        search = CANDIDATE_RE.search
+        while True:
+            hit = search(data, pos)
+            if hit is None:
+                break
+            start = data.rfind(b"\n", 0, hit.start()) + 1
+            end = data.find(b"\n", hit.end())
+            if end < 0:
+                end = len(data)
+            pos = end + 1
+            candidates += 1
+            line = data[start:end]
+            if line.endswith(b"\r"):
+                line = line[:-1]
+            offset = None if base_offset is None else base_offset + start
+            outcome = self._process(line, path, offset)
+            self.stats.count(outcome)
+            yield outcome
+        self.stats.non_tcp += lines - candidates
+
+    # -- one line or record at a time ----------------------------------------------------------
+
+    def process(self, raw: RawLine) -> Event | Miss:
+        """One line (or JSON record), counted."""
+        self.stats.lines += 1
+        outcome = self._classify(raw)
+        self.stats.count(outcome)
+        return outcome
+
+    def _process(self, line: bytes, path: str | None, offset: int | None) -> Event | Miss:
+        if len(line) > MAX_LINE_BYTES:
+            raw = RawLine(decode(line[:MAX_LINE_BYTES]), path, offset)
+            return Miss(MissKind.INVALID, f"line longer than {MAX_LINE_BYTES} bytes", raw)
+        return self._classify(RawLine(decode(line), path, offset))
+
+    def _classify(self, raw: RawLine) -> Event | Miss:
+        try:
+            if self.settings.envelope:
+                env = envelopes.parse_as(self.settings.envelope, raw.text)
+            else:
+                env = envelopes.detect(raw.text)
+        except envelopes.EnvelopeError as exc:
+            return Miss(MissKind.INVALID, str(exc), raw)
+        if env.ident is not None and env.ident.lower() not in KERNEL_IDENTS:
+            return Miss(MissKind.NON_TCP, f"not a kernel message (tag {env.ident!r})", raw)
+        found = classify(env.message)
+        if isinstance(found, Invalid):
+            reason = f"{found.family.action} ({found.variant}): {found.reason}"
+            return Miss(MissKind.INVALID, reason, raw, env.message)
+        if not isinstance(found, Match):
+            kind = MissKind.UNMATCHED if found.tcp_looking else MissKind.NON_TCP
+            return Miss(kind, found.reason, raw, env.message)
+        return self._event(found, env, raw)
+
+    def _event(self, found: Match, env: Envelope, raw: RawLine) -> Event:
+        timestamp, time_source, inferred = self.clock.resolve(env)
+        host = env.host or self.settings.host
+        time_key = _time_key(env)
+        occurrence = 0
+        if raw.path is None and not (env.boot_id and env.sequence is not None):
+            key = (host or "", time_key, env.message)
+            self._occurrences[key] += 1
+            occurrence = self._occurrences[key]
+        severity = env.severity if env.severity is not None else found.family.level
+        event = Event(
+            detail=found.message,
+            family=found.family,
+            envelope=env,
+            raw=raw,
+            timestamp=timestamp,
+            time_source=time_source,
+            time_inferred=inferred,
+            id=event_id(
+                host=host,
+                boot_id=env.boot_id,
+                sequence=env.sequence,
+                path=raw.path,
+                offset=raw.offset,
+                time_key=time_key,
+                message=env.message,
+                occurrence=occurrence,
+            ),
+            host=host,
+            severity=severity,
+        )
+        if self.enrich is not None and found.message.peer_ip is not None:
+            event = replace(event, peer=self.enrich(event))
+        return event
+
+
+def _time_key(env: Envelope) -> str:
+    """The envelope's own time as text (never the time of reading, so ids are repeatable)."""
+    moment = env.wall_time or env.naive_time
+    if moment is not None:
+        return moment.isoformat()
+    if env.uptime is not None:
+        return f"{env.uptime:.6f}"
+    return ""

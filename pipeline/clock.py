@@ -1,0 +1,75 @@
+"""Wall-clock time of a kernel message: envelope clock, boot time + uptime, or time of reading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
+from enum import StrEnum
+
+from pipeline.records import Envelope
+from pipeline.settings import YEAR_INFERENCE_SLACK
+
+
+class TimeSource(StrEnum):
+    ENVELOPE = "envelope"  # the envelope printed a wall clock
+    BOOT = "boot-time"  # boot time + printed uptime
+    INGEST = "ingest"  # nothing said when: the time of reading
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Clock:
+    def __init__(
+        self,
+        zone: tzinfo,
+        boot_time: datetime | None = None,
+        year: int | None = None,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.zone = zone
+        self.boot_time = boot_time
+        self.year = year
+        self.now = now
+
+    def resolve(self, env: Envelope) -> tuple[datetime, TimeSource, bool]:
+        """(UTC timestamp, where it came from, whether the year was inferred)."""
+        if env.wall_time is not None:
+            return env.wall_time.astimezone(UTC), TimeSource.ENVELOPE, False
+        if env.naive_time is not None:
+            if not env.year_missing:
+                return env.naive_time.replace(tzinfo=self.zone).astimezone(UTC), (
+                    TimeSource.ENVELOPE
+                ), False
+            if self.year is not None:
+                stamped = _with_year(env.naive_time, self.year)
+                if stamped is not None:
+                    return stamped.replace(tzinfo=self.zone).astimezone(UTC), (
+                        TimeSource.ENVELOPE
+                    ), False
+            return self._infer_year(env.naive_time), TimeSource.ENVELOPE, True
+        if env.uptime is not None and self.boot_time is not None:
+            return (self.boot_time + timedelta(seconds=env.uptime)).astimezone(UTC), (
+                TimeSource.BOOT
+            ), False
+        return self.now(), TimeSource.INGEST, False
+
+    def _infer_year(self, naive: datetime) -> datetime:
+        """The year that puts the time closest to, and not far after, the time of reading."""
+        now = self.now()
+        for year in (now.year + 1, now.year, now.year - 1, now.year - 2, now.year - 3):
+            stamped = _with_year(naive, year)
+            if stamped is None:
+                continue  # Feb 29 in a common year
+            aware = stamped.replace(tzinfo=self.zone).astimezone(UTC)
+            if aware <= now + YEAR_INFERENCE_SLACK:
+                return aware
+        return naive.replace(tzinfo=self.zone).astimezone(UTC)
+
+
+def _with_year(naive: datetime, year: int) -> datetime | None:
+    try:
+        return naive.replace(year=year)
+    except ValueError:
+        return None

@@ -1,0 +1,240 @@
+"""The ECS rendering: the only place ECS and ktcp.* field names are spelled.
+
+`FIELDS` is the field table of ../shared/event-contract.md (name -> Elasticsearch type);
+`family_fields()` adds each catalog family's own fields under ktcp.<namespace>.*, typed from its
+model. The Elasticsearch templates and JSON Schema in schemas/ are generated from these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from ipaddress import IPv4Address
+from typing import Any
+
+from pipeline.catalog import FAMILIES
+from pipeline.catalog.base import Family
+from pipeline.events import Event
+
+DATASET = "kernel.tcp"
+MODULE = "kernel"
+EVENT_KIND = "event"  # rate-limit summaries too: one kind for every family keeps queries simple
+EVENT_CATEGORY = ("network",)
+
+try:
+    PARSER_VERSION = version("ktcp")
+except PackageNotFoundError:  # running from a source tree without installation
+    PARSER_VERSION = "0+unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    name: str  # dotted ECS name
+    es_type: str  # Elasticsearch mapping type
+    description: str
+    index: bool = True
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("@timestamp", "date", "wall-clock time of the kernel message, UTC"),
+    FieldSpec("message", "text", "the kernel's message as printed, envelope stripped"),
+    FieldSpec("event.original", "keyword", "the raw input line or record", index=False),
+    FieldSpec("event.kind", "keyword", "always 'event'"),
+    FieldSpec("event.category", "keyword", "always ['network']"),
+    FieldSpec("event.type", "keyword", "ECS event types"),
+    FieldSpec("event.action", "keyword", "the message family"),
+    FieldSpec("event.dataset", "keyword", "always 'kernel.tcp'"),
+    FieldSpec("event.module", "keyword", "always 'kernel'"),
+    FieldSpec("event.severity", "long", "syslog severity 0-7"),
+    FieldSpec("event.id", "keyword", "deterministic id, also the document _id"),
+    FieldSpec("event.ingested", "date", "when a sink shipped the event"),
+    FieldSpec("host.name", "keyword", "host that printed the message"),
+    FieldSpec("host.boot.id", "keyword", "journald _BOOT_ID"),
+    FieldSpec("log.syslog.priority", "long", "syslog PRI"),
+    FieldSpec("log.syslog.facility.code", "long", "syslog facility"),
+    FieldSpec("log.syslog.severity.code", "long", "syslog severity"),
+    FieldSpec("log.file.path", "keyword", "file the line was read from"),
+    FieldSpec("log.offset", "long", "byte offset of the line's first byte"),
+    FieldSpec("network.transport", "keyword", "tcp (or what conntrack says)"),
+    FieldSpec("network.type", "keyword", "ipv4 / ipv6"),
+    FieldSpec("source.ip", "ip", "the peer's address"),
+    FieldSpec("source.port", "long", "the peer's port"),
+    FieldSpec("destination.ip", "ip", "the local address"),
+    FieldSpec("destination.port", "long", "the local port"),
+    FieldSpec("source.as.number", "long", "peer's autonomous system number"),
+    FieldSpec("source.as.organization.name", "keyword", "peer's AS organisation"),
+    FieldSpec("source.geo.country_iso_code", "keyword", "peer's country"),
+    FieldSpec("source.geo.region_name", "keyword", "peer's region or province"),
+    FieldSpec("source.geo.city_name", "keyword", "peer's city"),
+    FieldSpec("ktcp.isp.name", "keyword", "canonical ISP, or private / reserved / unknown"),
+    FieldSpec("ktcp.isp.name_local", "keyword", "the ISP's name in its own language"),
+    FieldSpec("ktcp.isp.source", "keyword", "which database answered, with its data date"),
+    FieldSpec("ktcp.kernel.uptime", "double", "seconds since boot as printed"),
+    FieldSpec("ktcp.kernel.sequence", "long", "kmsg sequence number"),
+    FieldSpec("ktcp.variant", "keyword", "which wording of the family matched"),
+    FieldSpec("ktcp.time.source", "keyword", "envelope / boot-time / ingest"),
+    FieldSpec("ktcp.time.inferred", "boolean", "true when the year was inferred"),
+    FieldSpec("ktcp.envelope", "keyword", "the envelope the line arrived in"),
+    FieldSpec("ktcp.parser.version", "keyword", "ktcp version that produced the event"),
+)
+
+_JSON_TO_ES = {"integer": "long", "number": "double", "string": "keyword", "boolean": "boolean"}
+
+
+def family_fields(family: Family) -> tuple[FieldSpec, ...]:
+    """ktcp.<namespace>.* fields of one family, typed from its model's JSON Schema."""
+    schema = family.model.model_json_schema(mode="serialization")
+    specs = []
+    for name, prop in schema.get("properties", {}).items():
+        if name in family.model.COMMON_FIELDS:
+            continue
+        types = [p.get("type") for p in prop.get("anyOf", [prop])]
+        es_type = next((_JSON_TO_ES[t] for t in types if t in _JSON_TO_ES), "keyword")
+        specs.append(
+            FieldSpec(
+                f"ktcp.{family.namespace}.{name}",
+                es_type,
+                prop.get("description", f"{family.action}: {name}"),
+            )
+        )
+    return tuple(specs)
+
+
+def all_fields() -> tuple[FieldSpec, ...]:
+    """Every field a document may carry; one entry per name."""
+    seen: dict[str, FieldSpec] = {f.name: f for f in FIELDS}
+    for family in FAMILIES:
+        for spec in family_fields(family):
+            seen.setdefault(spec.name, spec)
+    return tuple(seen.values())
+
+
+def format_time(ts: datetime) -> str:
+    """ISO 8601, UTC, microseconds, `Z`."""
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def to_document(event: Event) -> dict[str, Any]:
+    """The ECS document of one event: nested objects, absent fields left out (never null)."""
+    detail = event.detail
+    env = event.envelope
+    family = event.family
+    ev: dict[str, Any] = {
+        "original": event.raw.text,
+        "kind": EVENT_KIND,
+        "category": list(EVENT_CATEGORY),
+        "type": list(family.event_type),
+        "action": family.action,
+        "dataset": DATASET,
+        "module": MODULE,
+        "id": event.id,
+    }
+    if event.severity is not None:
+        ev["severity"] = event.severity
+    doc: dict[str, Any] = {
+        "@timestamp": format_time(event.timestamp),
+        "message": env.message,
+        "event": ev,
+    }
+    host: dict[str, Any] = {}
+    if event.host:
+        host["name"] = event.host
+    if env.boot_id:
+        host["boot"] = {"id": env.boot_id}
+    if host:
+        doc["host"] = host
+    log: dict[str, Any] = {}
+    syslog: dict[str, Any] = {}
+    if env.priority is not None:
+        syslog["priority"] = env.priority
+    if env.facility is not None:
+        syslog["facility"] = {"code": env.facility}
+    if env.severity is not None:
+        syslog["severity"] = {"code": env.severity}
+    if syslog:
+        log["syslog"] = syslog
+    if event.raw.path is not None:
+        log["file"] = {"path": event.raw.path}
+        if event.raw.offset is not None:
+            log["offset"] = event.raw.offset
+    if log:
+        doc["log"] = log
+    network: dict[str, Any] = {"transport": detail.transport}
+    address = detail.peer_ip if detail.peer_ip is not None else detail.local_ip
+    if address is not None:
+        network["type"] = "ipv4" if isinstance(address, IPv4Address) else "ipv6"
+    doc["network"] = network
+    source: dict[str, Any] = {}
+    if detail.peer_ip is not None:
+        source["ip"] = str(detail.peer_ip)
+    if detail.peer_port is not None:
+        source["port"] = detail.peer_port
+    ktcp: dict[str, Any] = {"variant": detail.variant}
+    peer = event.peer
+    if peer is not None:
+        _render_peer(peer, source, ktcp)
+    if source:
+        doc["source"] = source
+    destination: dict[str, Any] = {}
+    if detail.local_ip is not None:
+        destination["ip"] = str(detail.local_ip)
+    if detail.local_port is not None:
+        destination["port"] = detail.local_port
+    if destination:
+        doc["destination"] = destination
+    kernel: dict[str, Any] = {}
+    if env.uptime is not None:
+        kernel["uptime"] = env.uptime
+    if env.sequence is not None:
+        kernel["sequence"] = env.sequence
+    if kernel:
+        ktcp["kernel"] = kernel
+    extras = detail.extra_fields()
+    if extras:
+        ktcp[family.namespace] = extras
+    time: dict[str, Any] = {"source": event.time_source.value}
+    if event.time_inferred:
+        time["inferred"] = True
+    ktcp["time"] = time
+    ktcp["envelope"] = env.name
+    ktcp["parser"] = {"version": PARSER_VERSION}
+    doc["ktcp"] = ktcp
+    return doc
+
+
+def _render_peer(peer: Any, source: dict[str, Any], ktcp: dict[str, Any]) -> None:
+    isp: dict[str, Any] = {"name": peer.isp_name, "source": peer.isp_source}
+    if peer.isp_name_local:
+        isp["name_local"] = peer.isp_name_local
+    ktcp["isp"] = isp
+    if peer.as_number is not None or peer.as_organization:
+        as_: dict[str, Any] = {}
+        if peer.as_number is not None:
+            as_["number"] = peer.as_number
+        if peer.as_organization:
+            as_["organization"] = {"name": peer.as_organization}
+        source["as"] = as_
+    geo = {
+        k: v
+        for k, v in (
+            ("country_iso_code", peer.country_iso_code),
+            ("region_name", peer.region_name),
+            ("city_name", peer.city_name),
+        )
+        if v
+    }
+    if geo:
+        source["geo"] = geo
+
+
+def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted names of a nested document (for tables, tests and template checks)."""
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out

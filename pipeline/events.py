@@ -1,0 +1,38 @@
+"""The typed event: a family model (discriminated union over the catalog) in its context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Union
+
+from pydantic import Field, TypeAdapter
+
+from pipeline.catalog import FAMILIES
+from pipeline.catalog.base import Family, KernelMessage
+from pipeline.clock import TimeSource
+from pipeline.records import Envelope, PeerInfo, RawLine
+
+# One union over every family, discriminated by `action` (= event.action); built once.
+KernelTcpMessage = Annotated[
+    Union[tuple(f.model for f in FAMILIES)],  # type: ignore[valid-type]  # noqa: UP007
+    Field(discriminator="action"),
+]
+MESSAGE_ADAPTER: TypeAdapter[Any] = TypeAdapter(KernelTcpMessage)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One kernel TCP message with everything the contract says about it, before rendering."""
+
+    detail: KernelMessage
+    family: Family
+    envelope: Envelope
+    raw: RawLine
+    timestamp: datetime  # UTC
+    time_source: TimeSource
+    time_inferred: bool
+    id: str
+    host: str | None
+    severity: int | None
+    peer: PeerInfo | None = None  # filled by enrichment

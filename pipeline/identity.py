@@ -1,0 +1,28 @@
+"""event.id: a stable hash of the most precise position the input gives (event-contract.md)."""
+
+from __future__ import annotations
+
+from hashlib import blake2b
+
+
+def _digest(*parts: str) -> str:
+    return blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def event_id(
+    *,
+    host: str | None,
+    boot_id: str | None,
+    sequence: int | None,
+    path: str | None,
+    offset: int | None,
+    time_key: str,
+    message: str,
+    occurrence: int,
+) -> str:
+    """1. boot id + kmsg sequence; 2. host + file + byte offset; 3. host + time + text + count."""
+    if boot_id and sequence is not None:
+        return _digest("kmsg", boot_id, str(sequence))
+    if path is not None and offset is not None:
+        return _digest("file", host or "", path, str(offset))
+    return _digest("text", host or "", time_key, message, str(occurrence))

@@ -1,0 +1,66 @@
+"""The small frozen records passed between stages: raw line -> envelope -> outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One input line (or record) exactly as read, with where it came from."""
+
+    text: str
+    path: str | None = None  # absolute file path; None for stdin, journald, Fluentd records
+    offset: int | None = None  # byte offset of the line's first byte in the (decompressed) file
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What the transport around a kernel message says; every field optional but `message`."""
+
+    name: str  # envelope id: "bare", "dmesg", "syslog-3164", "journald-json", ...
+    message: str  # the kernel's text, envelope stripped
+    wall_time: datetime | None = None  # aware datetime when the envelope carries a wall clock
+    naive_time: datetime | None = None  # wall clock without zone (dmesg -T): configured tz applies
+    year_missing: bool = False  # RFC 3164: naive_time carries a placeholder year
+    uptime: float | None = None  # seconds since boot, as printed
+    severity: int | None = None
+    facility: int | None = None
+    priority: int | None = None
+    host: str | None = None
+    boot_id: str | None = None
+    sequence: int | None = None
+    ident: str | None = None  # syslog tag / SYSLOG_IDENTIFIER; non-kernel idents are not TCP events
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class MissKind(StrEnum):
+    NON_TCP = "non-tcp"  # ordinary kernel noise or a non-kernel record: normal, not an error
+    UNMATCHED = "unmatched"  # looks like a TCP-family kernel line but no catalog pattern fits
+    INVALID = "invalid"  # broken record or out-of-range values
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    """A line that produced no event, and why."""
+
+    kind: MissKind
+    reason: str
+    raw: RawLine
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PeerInfo:
+    """What enrichment knows about a peer address (ECS source.as.*, source.geo.*, ktcp.isp.*)."""
+
+    isp_name: str  # canonical ISP, or "private" / "reserved" / "unknown"
+    isp_source: str  # which database answered, with its data date
+    isp_name_local: str | None = None
+    as_number: int | None = None
+    as_organization: str | None = None
+    country_iso_code: str | None = None
+    region_name: str | None = None
+    city_name: str | None = None

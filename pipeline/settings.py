@@ -1,0 +1,67 @@
+"""Settings of the parse chain. Every default is a named constant here and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from pipeline.errors import UsageError
+
+DEFAULT_RECORD_KEYS = ("message", "log", "msg", "MESSAGE")  # where records keep the kernel line
+# A syslog timestamp without a year may lie this far after the reading time (clock skew between
+# hosts) before the previous year is preferred.
+YEAR_INFERENCE_SLACK = timedelta(days=7)
+MAX_LINE_BYTES = 1 << 20  # longer lines are cut here and counted invalid
+READ_BLOCK_BYTES = 1 << 20
+DEFAULT_TAG_PREFIX = "kernel.tcp"
+DEFAULT_DATA_STREAM = "logs-kernel.tcp-default"
+
+
+def local_timezone() -> tzinfo:
+    """The machine's time zone (naive input times are taken in it unless told otherwise)."""
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None
+    return zone
+
+
+def parse_timezone(name: str) -> tzinfo:
+    if name.lower() in {"utc", "z"}:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise UsageError(
+            f"unknown time zone {name!r}: use an IANA name such as Asia/Shanghai or UTC"
+        ) from exc
+
+
+class ParseSettings(BaseModel):
+    """How lines become events: envelope choice and the clock facts the input may lack."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    envelope: str | None = None  # force one envelope instead of detecting per line
+    timezone: str | None = None  # IANA name for naive times; None = the machine's zone
+    boot_time: datetime | None = None  # wall clock of boot, to date bare [uptime] lines
+    year: int | None = None  # year for syslog timestamps that carry none; None = infer
+    host: str | None = None  # host.name when the envelope does not say
+    record_keys: tuple[str, ...] = DEFAULT_RECORD_KEYS
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_timezone(value)
+        return value
+
+    @field_validator("boot_time")
+    @classmethod
+    def _aware_boot(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=local_timezone())
+        return value
+
+    def zone(self) -> tzinfo:
+        return parse_timezone(self.timezone) if self.timezone else local_timezone()
