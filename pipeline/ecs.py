@@ -16,6 +16,7 @@ from typing import Any
 from pipeline.catalog import FAMILIES
 from pipeline.catalog.base import Family
 from pipeline.events import Event
+from pipeline.records import PeerInfo
 
 DATASET = "kernel.tcp"
 MODULE = "kernel"
@@ -203,7 +204,7 @@ def to_document(event: Event) -> dict[str, Any]:
     return doc
 
 
-def _render_peer(peer: Any, source: dict[str, Any], ktcp: dict[str, Any]) -> None:
+def _render_peer(peer: PeerInfo, source: dict[str, Any], ktcp: dict[str, Any]) -> None:
     isp: dict[str, Any] = {"name": peer.isp_name, "source": peer.isp_source}
     if peer.isp_name_local:
         isp["name_local"] = peer.isp_name_local

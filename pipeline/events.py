@@ -14,10 +14,8 @@ from pipeline.clock import TimeSource
 from pipeline.records import Envelope, PeerInfo, RawLine
 
 # One union over every family, discriminated by `action` (= event.action); built once.
-KernelTcpMessage = Annotated[
-    Union[tuple(f.model for f in FAMILIES)],  # type: ignore[valid-type]  # noqa: UP007
-    Field(discriminator="action"),
-]
+_UNION: Any = Union[tuple(f.model for f in FAMILIES)]  # noqa: UP007 - built at run time
+KernelTcpMessage: Any = Annotated[_UNION, Field(discriminator="action")]
 MESSAGE_ADAPTER: TypeAdapter[Any] = TypeAdapter(KernelTcpMessage)
 
 

@@ -35,7 +35,7 @@ U32 = Annotated[int, Field(ge=0, le=U32_MAX)]
 
 
 class KernelMessage(BaseModel):
-    """Fields every family may carry. Peer = the remote end (ECS source), local = ECS destination."""
+    """Fields every family may carry: peer = remote end (ECS source), local = ECS destination."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -67,7 +67,7 @@ class Wording:
     variant: str
     regex: re.Pattern[str]
     fixed: Mapping[str, Any] = field(default_factory=dict)
-    convert: Converter | None = None  # reshapes matched groups (e.g. "Sending cookies" -> "cookies")
+    convert: Converter | None = None  # reshapes groups ("Sending cookies" -> "cookies")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,68 @@
+"""Options shared by the commands that parse input (parse, ship, exec-filter)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from pipeline import envelopes
+from pipeline.errors import UsageError
+from pipeline.settings import ParseSettings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def parse_options(func: F) -> F:
+    """--envelope, --timezone, --boot-time, --year, --host."""
+    decorators = [
+        click.option(
+            "--envelope",
+            type=click.Choice(sorted(envelopes.PARSERS)),
+            help="Force one envelope instead of detecting it per line.",
+        ),
+        click.option(
+            "--timezone",
+            metavar="ZONE",
+            help="IANA zone for input times that carry none (default: this machine's).",
+        ),
+        click.option(
+            "--boot-time",
+            metavar="ISO8601",
+            help="When the kernel booted, to date bare [uptime] lines "
+            "(default: this machine's, when reading its own kernel log).",
+        ),
+        click.option(
+            "--year",
+            type=click.IntRange(1970, 9999),
+            help="Year of syslog timestamps that print none (default: inferred).",
+        ),
+        click.option("--host", metavar="NAME", help="host.name when the input does not say."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def settings_from_options(
+    envelope: str | None,
+    timezone: str | None,
+    boot_time: str | None,
+    year: int | None,
+    host: str | None,
+    default_boot_time: datetime | None = None,
+) -> ParseSettings:
+    boot = default_boot_time
+    if boot_time is not None:
+        try:
+            boot = datetime.fromisoformat(boot_time)
+        except ValueError as exc:
+            raise UsageError(
+                f"--boot-time {boot_time!r} is not an ISO 8601 time "
+                "(e.g. 2026-11-24T08:00:00+08:00)"
+            ) from exc
+    return ParseSettings(
+        envelope=envelope, timezone=timezone, boot_time=boot, year=year, host=host
+    )

@@ -1,0 +1,95 @@
+"""`ktcp parse`: kernel log lines in, ECS events out (stdout), summary on stderr."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+from pathlib import Path
+from typing import IO, Any, cast
+
+import click
+
+from pipeline.chain import Chain
+from pipeline.commands.options import parse_options, settings_from_options
+from pipeline.drivers.inputs import describe, read_path
+from pipeline.drivers.run import run
+from pipeline.report import summary
+from pipeline.report.table import TableSink
+from pipeline.sinks.base import Sink
+from pipeline.sinks.dead_letter import DeadLetterFile
+from pipeline.sinks.stdout import JsonArraySink, NdjsonSink
+
+
+def make_output(kind: str) -> Sink:
+    if kind == "ndjson":
+        return NdjsonSink(sys.stdout.buffer)
+    if kind == "json":
+        return JsonArraySink(sys.stdout.buffer)
+    return TableSink(cast(IO[str], sys.stdout))
+
+
+@click.command("parse")
+@click.argument("files", nargs=-1, metavar="[FILE ...|-]")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(["table", "ndjson", "json"]),
+    default="table",
+    show_default=True,
+    help="table for people, ndjson (one ECS document per line) for programs.",
+)
+@click.option(
+    "--dead-letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append every unmatched or invalid line here (JSON lines, with the reason).",
+)
+@click.option("--show-unmatched", is_flag=True, help="List TCP-looking lines no wording fits.")
+@parse_options
+def parse_command(
+    files: tuple[str, ...],
+    output: str,
+    dead_letter: Path | None,
+    show_unmatched: bool,
+    **options: Any,
+) -> None:
+    """Parse kernel TCP messages from FILEs (gzip ok), - for stdin, or the local kernel log."""
+    settings = settings_from_options(**options)
+    chain = Chain(settings)
+    inputs = list(files) or ["-"]
+    sizes = describe(inputs)
+    total = sum(i.size or 0 for i in sizes)
+    show_progress = sys.stderr.isatty() and all(i.size for i in sizes) and total > 0
+    letters = DeadLetterFile(dead_letter) if dead_letter else None
+    progress_cm: Any = nullcontext()
+    advance = None
+    if show_progress:
+        from rich.console import Console
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        progress_cm = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+    with progress_cm as bar:
+        if bar is not None:
+            task = bar.add_task("parsing", total=total)
+
+            def advance(n: int) -> None:
+                bar.advance(task, n)
+
+        def read(chain_: Chain, name: str) -> Any:
+            return read_path(chain_, name, advance)
+
+        result = run(chain, inputs, read, make_output(output), letters)
+    click.echo(
+        summary.render(
+            result.stats, result.seconds, result.unmatched, show_unmatched, None, result.errors
+        ),
+        err=True,
+    )
+    if result.errors:
+        sys.exit(1)

@@ -1,0 +1,134 @@
+"""`ktcp ship`: parse, enrich and deliver events to Elasticsearch or Fluentd; count each."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.chain import Chain
+from pipeline.commands.options import parse_options, settings_from_options
+from pipeline.drivers.inputs import read_path
+from pipeline.drivers.run import run
+from pipeline.ecs import format_time
+from pipeline.errors import UsageError
+from pipeline.report import summary
+from pipeline.settings import DEFAULT_DATA_STREAM, DEFAULT_TAG_PREFIX
+from pipeline.sinks.base import Document, Sink
+from pipeline.sinks.dead_letter import DeadLetterFile
+
+DEFAULT_DEADLINE_SECS = 300.0
+
+
+@click.command("ship")
+@click.argument("files", nargs=-1, metavar="[FILE ...|-]")
+@click.option("--elasticsearch", "es_url", metavar="URL", help="Bulk-index into this cluster.")
+@click.option(
+    "--fluentd",
+    metavar="HOST:PORT|unix:PATH",
+    help="Send to a Fluentd in_forward input (acknowledged forward protocol).",
+)
+@click.option("--api-key", envvar="KTCP_ES_API_KEY", help="Elasticsearch API key (or env).")
+@click.option("--user", envvar="KTCP_ES_USER", help="Elasticsearch user (or env).")
+@click.option(
+    "--password", envvar="KTCP_ES_PASSWORD", help="Elasticsearch password (prefer the env)."
+)
+@click.option("--ca-certs", type=click.Path(exists=True, dir_okay=False), help="CA bundle.")
+@click.option("--insecure", is_flag=True, help="Do not verify the server's TLS certificate.")
+@click.option(
+    "--data-stream",
+    default=DEFAULT_DATA_STREAM,
+    show_default=True,
+    help="Elasticsearch data stream (or index) to write.",
+)
+@click.option(
+    "--deadline-secs",
+    type=click.FloatRange(min=1),
+    default=DEFAULT_DEADLINE_SECS,
+    show_default=True,
+    help="Give up retrying an unreachable destination after this long.",
+)
+@click.option("--tag-prefix", default=DEFAULT_TAG_PREFIX, show_default=True, help="Fluentd tag.")
+@click.option(
+    "--spool",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory keeping unacknowledged Fluentd events (default: ~/.local/state/ktcp/spool).",
+)
+@click.option(
+    "--dead-letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append unmatched/invalid lines and documents the destination rejected here.",
+)
+@parse_options
+def ship_command(
+    files: tuple[str, ...],
+    es_url: str | None,
+    fluentd: str | None,
+    api_key: str | None,
+    user: str | None,
+    password: str | None,
+    ca_certs: str | None,
+    insecure: bool,
+    data_stream: str,
+    deadline_secs: float,
+    tag_prefix: str,
+    spool: Path | None,
+    dead_letter: Path | None,
+    **options: Any,
+) -> None:
+    """Parse FILEs (or stdin) and deliver every event; exit 1 unless all were delivered."""
+    if bool(es_url) == bool(fluentd):
+        raise UsageError("give exactly one destination: --elasticsearch URL or --fluentd HOST:PORT")
+    settings = settings_from_options(**options)
+    chain = Chain(settings)
+    letters = DeadLetterFile(dead_letter) if dead_letter else None
+
+    def on_reject(doc: Document, reason: str) -> None:
+        if letters is not None:
+            letters.rejected(doc, reason)
+
+    sink: Sink
+    if es_url:
+        from pipeline.sinks.elasticsearch import open_sink as open_es
+
+        sink = open_es(
+            url=es_url,
+            api_key=api_key,
+            user=user,
+            password=password,
+            ca_certs=ca_certs,
+            insecure=insecure,
+            data_stream=data_stream,
+            deadline_secs=deadline_secs,
+            on_reject=on_reject,
+        )
+    else:
+        from pipeline.sinks.fluentd import open_sink as open_fluentd
+
+        assert fluentd is not None
+        sink = open_fluentd(
+            address=fluentd,
+            tag_prefix=tag_prefix,
+            spool=spool,
+            deadline_secs=deadline_secs,
+            on_reject=on_reject,
+        )
+
+    def stamp(doc: Document) -> None:
+        doc["event"]["ingested"] = format_time(datetime.now(UTC))
+
+    inputs = list(files) or ["-"]
+    result = run(
+        chain, inputs, lambda c, name: read_path(c, name), sink, letters, decorate=stamp
+    )
+    click.echo(
+        summary.render(
+            result.stats, result.seconds, result.unmatched, False, result.delivery, result.errors
+        ),
+        err=True,
+    )
+    if result.errors or not result.delivery.complete or result.interrupted:
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Drivers: the programs that run the chain (parse, ship, exec-filter)."""

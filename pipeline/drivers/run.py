@@ -1,0 +1,79 @@
+"""The loop batch drivers share: inputs -> chain -> documents -> sink; misses -> dead letter."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from pipeline.chain import Chain, Stats
+from pipeline.ecs import to_document
+from pipeline.errors import InputError
+from pipeline.events import Event
+from pipeline.records import Miss, MissKind
+from pipeline.sinks.base import Delivery, Document, Sink
+from pipeline.sinks.dead_letter import DeadLetterFile
+
+DEFAULT_BATCH_EVENTS = 500
+UNMATCHED_KEPT = 200  # unmatched lines kept in memory for --show-unmatched
+
+Reader = Callable[[Chain, str], Iterator[Event | Miss]]
+
+
+@dataclass
+class RunResult:
+    stats: Stats
+    delivery: Delivery
+    seconds: float
+    errors: list[str] = field(default_factory=list)  # inputs that could not be read
+    unmatched: list[Miss] = field(default_factory=list)
+    interrupted: bool = False
+
+
+def run(
+    chain: Chain,
+    inputs: Sequence[str],
+    read: Reader,
+    sink: Sink,
+    dead_letter: DeadLetterFile | None = None,
+    batch_events: int = DEFAULT_BATCH_EVENTS,
+    decorate: Callable[[Document], None] | None = None,
+) -> RunResult:
+    """Read every input; an unreadable input is recorded and the others still run."""
+    started = time.perf_counter()
+    errors: list[str] = []
+    unmatched: list[Miss] = []
+    batch: list[Document] = []
+    interrupted = False
+    try:
+        for name in inputs:
+            try:
+                for outcome in read(chain, name):
+                    if isinstance(outcome, Event):
+                        doc = to_document(outcome)
+                        if decorate is not None:
+                            decorate(doc)
+                        batch.append(doc)
+                        if len(batch) >= batch_events:
+                            sink.send(batch)
+                            batch = []
+                        continue
+                    if outcome.kind is MissKind.NON_TCP:
+                        continue
+                    if outcome.kind is MissKind.UNMATCHED and len(unmatched) < UNMATCHED_KEPT:
+                        unmatched.append(outcome)
+                    if dead_letter is not None:
+                        dead_letter.miss(outcome)
+            except InputError as exc:
+                errors.append(str(exc))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        if batch:
+            sink.send(batch)
+        delivery = sink.close()
+        if dead_letter is not None:
+            dead_letter.close()
+    return RunResult(
+        chain.stats, delivery, time.perf_counter() - started, errors, unmatched, interrupted
+    )

@@ -1,0 +1,1 @@
+"""Human-facing renderings: the event table and the closing summary."""

@@ -1,0 +1,1 @@
+"""Sinks: where rendered ECS documents go (stdout, dead-letter file, Fluentd, Elasticsearch)."""

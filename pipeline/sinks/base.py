@@ -1,0 +1,37 @@
+"""What every delivering sink promises: send batches, then account for every document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+Document = dict[str, Any]
+# Called by a sink for each document the destination refused for good (mapping error, ...).
+RejectHandler = Callable[[Document, str], None]
+
+
+@dataclass
+class Delivery:
+    """Accounting of one run: every document sent ends in exactly one of these counts."""
+
+    created: int = 0
+    already_there: int = 0  # duplicates of documents delivered before (same event.id)
+    rejected: int = 0  # refused for good; written to the dead-letter file with the reason
+    not_delivered: int = 0  # still unacknowledged when the run ended (kept in a spool if any)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.already_there + self.rejected + self.not_delivered
+
+    @property
+    def complete(self) -> bool:
+        return self.rejected == 0 and self.not_delivered == 0
+
+
+class Sink(Protocol):
+    """A destination. `send` may block (backpressure); `close` flushes and returns the totals."""
+
+    def send(self, documents: Sequence[Document]) -> None: ...
+
+    def close(self) -> Delivery: ...

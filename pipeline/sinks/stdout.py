@@ -1,0 +1,46 @@
+"""Documents to standard output: NDJSON (one object per line) or one JSON array."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import IO
+
+import orjson
+
+from pipeline.sinks.base import Delivery, Document
+
+
+class NdjsonSink:
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.delivery = Delivery()
+
+    def send(self, documents: Sequence[Document]) -> None:
+        self.out.write(b"".join(orjson.dumps(d) + b"\n" for d in documents))
+        self.delivery.created += len(documents)
+
+    def close(self) -> Delivery:
+        self.out.flush()
+        return self.delivery
+
+
+class JsonArraySink:
+    """A single JSON array, streamed: `[`, documents separated by `,`, `]` at close."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.delivery = Delivery()
+        self._first = True
+        out.write(b"[")
+
+    def send(self, documents: Sequence[Document]) -> None:
+        for d in documents:
+            self.out.write(b"\n" if self._first else b",\n")
+            self.out.write(orjson.dumps(d))
+            self._first = False
+        self.delivery.created += len(documents)
+
+    def close(self) -> Delivery:
+        self.out.write(b"\n]\n" if not self._first else b"]\n")
+        self.out.flush()
+        return self.delivery
