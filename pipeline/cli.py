@@ -7,6 +7,7 @@ import sys
 import click
 
 from pipeline.commands.parse import parse_command
+from pipeline.commands.schemas import schemas_command
 from pipeline.commands.ship import ship_command
 from pipeline.ecs import PARSER_VERSION
 from pipeline.errors import InputError, KtcpError, UsageError
@@ -20,6 +21,7 @@ def cli() -> None:
 
 cli.add_command(parse_command)
 cli.add_command(ship_command)
+cli.add_command(schemas_command)
 
 
 def main() -> None:
@@ -42,3 +44,7 @@ def main() -> None:
         sys.exit(1)
     except BrokenPipeError:
         sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

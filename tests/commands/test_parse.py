@@ -1,0 +1,158 @@
+"""`ktcp parse` as a user runs it: a real subprocess, real files, real pipes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "samples" / "kern.log"
+SEED = (
+    "TCP: Treason uncloaked! Peer 202.106.38.7:57824/80 shrinks window "
+    "3573023813:3573023814. Repaired.\n"
+)
+
+
+def ktcp(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "TZ": "UTC"},
+    )
+
+
+def ndjson(out: bytes) -> list[dict[str, object]]:
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def summary_counts(stderr: bytes) -> dict[str, int]:
+    counts = {}
+    for line in stderr.decode().splitlines():
+        text = line.strip()
+        for label in ("events", "non-TCP lines", "unmatched TCP-like lines", "invalid lines"):
+            if text.startswith(label + " "):
+                counts[label] = int(text[len(label) :].split()[0].replace(",", ""))
+        if text.startswith("ktcp: read "):
+            counts["read"] = int(text.split()[2].replace(",", ""))
+    return counts
+
+
+def test_sample_ndjson_is_only_json_and_summary_accounts_for_every_line() -> None:
+    result = ktcp("parse", str(SAMPLE), "--output", "ndjson")
+    assert result.returncode == 0, result.stderr.decode()
+    docs = ndjson(result.stdout)
+    counts = summary_counts(result.stderr)
+    assert counts["read"] == len(SAMPLE.read_bytes().splitlines())
+    assert counts["events"] == len(docs) > 10
+    assert counts["read"] == sum(
+        counts[k]
+        for k in ("events", "non-TCP lines", "unmatched TCP-like lines", "invalid lines")
+    )
+    seeds = [d for d in docs if d["source"].get("ip") == "202.106.38.7"]  # type: ignore[attr-defined]
+    treason = [d for d in seeds if d["ktcp"]["variant"] == "treason-uncloaked"]  # type: ignore[index]
+    assert len(treason) == 2
+    assert treason[0]["event"]["id"] != treason[1]["event"]["id"]  # type: ignore[index]
+    for doc in treason:
+        assert doc["source"] == {"ip": "202.106.38.7", "port": 57824} or doc["source"][
+            "port"
+        ] == 57824  # enrichment may add source.as / source.geo
+        assert doc["destination"] == {"port": 80}
+        assert doc["ktcp"]["window"]["bytes_outstanding"] == 1  # type: ignore[index]
+
+
+def test_same_input_twice_gives_the_same_ids() -> None:
+    first = [d["event"]["id"] for d in ndjson(ktcp("parse", str(SAMPLE), "-o", "ndjson").stdout)]  # type: ignore[index]
+    second = [d["event"]["id"] for d in ndjson(ktcp("parse", str(SAMPLE), "-o", "ndjson").stdout)]  # type: ignore[index]
+    assert first == second
+    assert len(set(first)) == len(first)
+
+
+def test_stdin_identical_lines_are_distinct_events_with_repeatable_ids() -> None:
+    data = (SEED * 2).encode()
+    a = ndjson(ktcp("parse", "-", "-o", "ndjson", stdin=data).stdout)
+    b = ndjson(ktcp("parse", "-", "-o", "ndjson", stdin=data).stdout)
+    ids = [d["event"]["id"] for d in a]  # type: ignore[index]
+    assert len(ids) == 2 and ids[0] != ids[1]
+    assert ids == [d["event"]["id"] for d in b]  # type: ignore[index]
+
+
+def test_unreadable_file_is_one_line_error_and_other_files_still_parsed(tmp_path: Path) -> None:
+    good = tmp_path / "good.log"
+    good.write_text(SEED)
+    result = ktcp("parse", str(tmp_path / "missing.log"), str(good), "-o", "ndjson")
+    assert result.returncode == 1
+    assert len(ndjson(result.stdout)) == 1
+    errors = [ln for ln in result.stderr.decode().splitlines() if "missing.log" in ln]
+    assert len(errors) == 1 and "No such file" in errors[0]
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_usage_error_exits_2() -> None:
+    result = ktcp("parse", "--output", "yaml")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr.decode()
+
+
+def test_gzip_input_is_read_transparently(tmp_path: Path) -> None:
+    rotated = tmp_path / "kern.log.2.gz"
+    rotated.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    plain = ndjson(ktcp("parse", str(SAMPLE), "-o", "ndjson").stdout)
+    packed = ndjson(ktcp("parse", str(rotated), "-o", "ndjson").stdout)
+    assert [d["message"] for d in plain] == [d["message"] for d in packed]
+
+
+def test_dead_letter_gets_unmatched_lines_with_reason(tmp_path: Path) -> None:
+    letters = tmp_path / "dead.jsonl"
+    source = tmp_path / "in.log"
+    source.write_text(SEED + "TCP: a wording no kernel ever printed\nordinary noise\n")
+    result = ktcp("parse", str(source), "-o", "ndjson", "--dead-letter", str(letters))
+    assert result.returncode == 0
+    rows = [json.loads(x) for x in letters.read_text().splitlines()]
+    assert [r["kind"] for r in rows] == ["unmatched"]
+    assert rows[0]["original"] == "TCP: a wording no kernel ever printed"
+    assert rows[0]["reason"]
+    assert rows[0]["path"] == str(source) and isinstance(rows[0]["offset"], int)
+
+
+def test_show_unmatched_lists_catalog_gaps(tmp_path: Path) -> None:
+    source = tmp_path / "in.log"
+    source.write_text("TCP: a wording no kernel ever printed\n")
+    result = ktcp("parse", str(source), "--show-unmatched")
+    assert "TCP: a wording no kernel ever printed" in result.stderr.decode()
+
+
+def test_json_output_is_one_array(tmp_path: Path) -> None:
+    result = ktcp("parse", str(SAMPLE), "-o", "json")
+    docs = json.loads(result.stdout)
+    assert isinstance(docs, list) and len(docs) == len(
+        ndjson(ktcp("parse", str(SAMPLE), "-o", "ndjson").stdout)
+    )
+
+
+def test_empty_json_output_is_an_empty_array(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    result = ktcp("parse", str(empty), "-o", "json")
+    assert result.returncode == 0 and json.loads(result.stdout) == []
+
+
+@pytest.mark.parametrize("name", ["nasty.bin"])
+def test_binary_garbage_never_crashes_and_is_accounted(tmp_path: Path, name: str) -> None:
+    junk = tmp_path / name
+    junk.write_bytes(os.urandom(1 << 16) + b"\xff\xfeTCP: \x00\x01 Peer ::::/1\r\n" + b"x" * (1 << 21))
+    result = ktcp("parse", str(junk), "-o", "ndjson")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Traceback" not in result.stderr.decode()
+    counts = summary_counts(result.stderr)
+    assert counts["read"] == counts["events"] + counts["non-TCP lines"] + counts[
+        "unmatched TCP-like lines"
+    ] + counts["invalid lines"]
