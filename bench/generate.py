@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 NOISE = (
-    "audit: type=1400 audit({t}:{n}): apparmor=\"DENIED\" operation=\"open\" profile=\"snap.x\" "
-    "name=\"/proc/{n}/mounts\" pid={n} comm=\"x\" requested_mask=\"r\" denied_mask=\"r\"",
+    'audit: type=1400 audit({t}:{n}): apparmor="DENIED" operation="open" profile="snap.x" '
+    'name="/proc/{n}/mounts" pid={n} comm="x" requested_mask="r" denied_mask="r"',
     "[UFW BLOCK] IN=ens3 OUT= MAC=52:54:00:12:34:56:52:54:00:ab:cd:ef:08:00 SRC=45.155.{a}.{b} "
     "DST=10.0.0.5 LEN=40 TOS=0x00 PREC=0x00 TTL=241 ID={n} PROTO=UDP SPT={p} DPT=3389 LEN=20",
     "e1000e 0000:00:1f.6 eno1: NIC Link is Up 1000 Mbps Full Duplex, Flow Control: Rx/Tx",
@@ -23,17 +23,36 @@ NOISE = (
 )
 
 
+def _random_peer(rng: random.Random) -> str:
+    first = rng.choice((202, 221, 113, 183, 36, 61))
+    return f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+
+
+# Real logs repeat a few thousand peers (a stuck client prints again at each timer expiry).
+_PEERS = [_random_peer(random.Random(i)) for i in range(5000)]
+
+
 def _ip(rng: random.Random) -> str:
-    return f"{rng.choice((202, 221, 113, 183, 36, 61))}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+    return (
+        _PEERS[min(int(rng.paretovariate(1.2)) - 1, len(_PEERS) - 1)]
+        if rng.random() < 0.8
+        else (rng.choice(_PEERS))
+    )
 
 
 TCP: tuple[Callable[[random.Random], str], ...] = (
-    lambda r: f"TCP: Treason uncloaked! Peer {_ip(r)}:{r.randrange(1024, 65536)}/80 shrinks "
-    f"window {(s := r.randrange(2**32))}:{(s + r.randrange(1, 3000)) % 2**32}. Repaired.",
-    lambda r: f"Peer {_ip(r)}:{r.randrange(1024, 65536)}/443 unexpectedly shrunk window "
-    f"{(s := r.randrange(2**32))}:{(s + 1) % 2**32} (repaired)",
-    lambda r: f"TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:{r.choice((80, 443))}"
-    ". Sending cookies.",
+    lambda r: (
+        f"TCP: Treason uncloaked! Peer {_ip(r)}:{r.randrange(1024, 65536)}/80 shrinks "
+        f"window {(s := r.randrange(2**32))}:{(s + r.randrange(1, 3000)) % 2**32}. Repaired."
+    ),
+    lambda r: (
+        f"Peer {_ip(r)}:{r.randrange(1024, 65536)}/443 unexpectedly shrunk window "
+        f"{(s := r.randrange(2**32))}:{(s + 1) % 2**32} (repaired)"
+    ),
+    lambda r: (
+        f"TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:{r.choice((80, 443))}"
+        ". Sending cookies."
+    ),
     lambda r: "TCP: too many orphaned sockets",
     lambda r: "nf_conntrack: nf_conntrack: table full, dropping packet",
     lambda r: f"net_ratelimit: {r.randrange(1, 5000)} callbacks suppressed",
@@ -57,8 +76,11 @@ def generate(path: Path, lines: int, tcp_share: float, seed: int = 7) -> int:
                 text = rng.choice(TCP)(rng)
             else:
                 text = rng.choice(NOISE).format(
-                    t=1700000000 + i, n=rng.randrange(100000), a=rng.randrange(256),
-                    b=rng.randrange(256), p=rng.randrange(65536),
+                    t=1700000000 + i,
+                    n=rng.randrange(100000),
+                    a=rng.randrange(256),
+                    b=rng.randrange(256),
+                    p=rng.randrange(65536),
                 )
             out.write(stamp + text + "\n")
     return tcp

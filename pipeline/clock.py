@@ -39,20 +39,26 @@ class Clock:
             return env.wall_time.astimezone(UTC), TimeSource.ENVELOPE, False
         if env.naive_time is not None:
             if not env.year_missing:
-                return env.naive_time.replace(tzinfo=self.zone).astimezone(UTC), (
-                    TimeSource.ENVELOPE
-                ), False
+                return (
+                    env.naive_time.replace(tzinfo=self.zone).astimezone(UTC),
+                    (TimeSource.ENVELOPE),
+                    False,
+                )
             if self.year is not None:
                 stamped = _with_year(env.naive_time, self.year)
                 if stamped is not None:
-                    return stamped.replace(tzinfo=self.zone).astimezone(UTC), (
-                        TimeSource.ENVELOPE
-                    ), False
+                    return (
+                        stamped.replace(tzinfo=self.zone).astimezone(UTC),
+                        (TimeSource.ENVELOPE),
+                        False,
+                    )
             return self._infer_year(env.naive_time), TimeSource.ENVELOPE, True
         if env.uptime is not None and self.boot_time is not None:
-            return (self.boot_time + timedelta(seconds=env.uptime)).astimezone(UTC), (
-                TimeSource.BOOT
-            ), False
+            return (
+                (self.boot_time + timedelta(seconds=env.uptime)).astimezone(UTC),
+                (TimeSource.BOOT),
+                False,
+            )
         return self.now(), TimeSource.INGEST, False
 
     def _infer_year(self, naive: datetime) -> datetime:

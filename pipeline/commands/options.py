@@ -63,6 +63,4 @@ def settings_from_options(
                 f"--boot-time {boot_time!r} is not an ISO 8601 time "
                 "(e.g. 2026-11-24T08:00:00+08:00)"
             ) from exc
-    return ParseSettings(
-        envelope=envelope, timezone=timezone, boot_time=boot, year=year, host=host
-    )
+    return ParseSettings(envelope=envelope, timezone=timezone, boot_time=boot, year=year, host=host)

@@ -121,9 +121,7 @@ def ship_command(
         doc["event"]["ingested"] = format_time(datetime.now(UTC))
 
     inputs = list(files) or ["-"]
-    result = run(
-        chain, inputs, lambda c, name: read_path(c, name), sink, letters, decorate=stamp
-    )
+    result = run(chain, inputs, lambda c, name: read_path(c, name), sink, letters, decorate=stamp)
     click.echo(
         summary.render(
             result.stats, result.seconds, result.unmatched, False, result.delivery, result.errors

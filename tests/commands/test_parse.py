@@ -54,17 +54,16 @@ def test_sample_ndjson_is_only_json_and_summary_accounts_for_every_line() -> Non
     assert counts["read"] == len(SAMPLE.read_bytes().splitlines())
     assert counts["events"] == len(docs) > 10
     assert counts["read"] == sum(
-        counts[k]
-        for k in ("events", "non-TCP lines", "unmatched TCP-like lines", "invalid lines")
+        counts[k] for k in ("events", "non-TCP lines", "unmatched TCP-like lines", "invalid lines")
     )
     seeds = [d for d in docs if d["source"].get("ip") == "202.106.38.7"]  # type: ignore[attr-defined]
     treason = [d for d in seeds if d["ktcp"]["variant"] == "treason-uncloaked"]  # type: ignore[index]
     assert len(treason) == 2
     assert treason[0]["event"]["id"] != treason[1]["event"]["id"]  # type: ignore[index]
     for doc in treason:
-        assert doc["source"] == {"ip": "202.106.38.7", "port": 57824} or doc["source"][
-            "port"
-        ] == 57824  # enrichment may add source.as / source.geo
+        assert (
+            doc["source"] == {"ip": "202.106.38.7", "port": 57824} or doc["source"]["port"] == 57824
+        )  # enrichment may add source.as / source.geo
         assert doc["destination"] == {"port": 80}
         assert doc["ktcp"]["window"]["bytes_outstanding"] == 1  # type: ignore[index]
 
@@ -148,11 +147,17 @@ def test_empty_json_output_is_an_empty_array(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["nasty.bin"])
 def test_binary_garbage_never_crashes_and_is_accounted(tmp_path: Path, name: str) -> None:
     junk = tmp_path / name
-    junk.write_bytes(os.urandom(1 << 16) + b"\xff\xfeTCP: \x00\x01 Peer ::::/1\r\n" + b"x" * (1 << 21))
+    junk.write_bytes(
+        os.urandom(1 << 16) + b"\xff\xfeTCP: \x00\x01 Peer ::::/1\r\n" + b"x" * (1 << 21)
+    )
     result = ktcp("parse", str(junk), "-o", "ndjson")
     assert result.returncode == 0, result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
     counts = summary_counts(result.stderr)
-    assert counts["read"] == counts["events"] + counts["non-TCP lines"] + counts[
-        "unmatched TCP-like lines"
-    ] + counts["invalid lines"]
+    assert (
+        counts["read"]
+        == counts["events"]
+        + counts["non-TCP lines"]
+        + counts["unmatched TCP-like lines"]
+        + counts["invalid lines"]
+    )
