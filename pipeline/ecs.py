@@ -8,7 +8,8 @@ model. The Elasticsearch templates and JSON Schema in schemas/ are generated fro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from ipaddress import IPv4Address
 from typing import Any
@@ -112,8 +113,12 @@ def all_fields() -> tuple[FieldSpec, ...]:
 
 
 def format_time(ts: datetime) -> str:
-    """ISO 8601, UTC, microseconds, `Z`."""
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """ISO 8601, UTC, microseconds, `Z` (isoformat is several times faster than strftime)."""
+    return ts.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+# Most events come from few peers: rendering an address once per distinct peer is enough.
+_ip_text = lru_cache(maxsize=1 << 16)(str)
 
 
 def to_document(event: Event) -> dict[str, Any]:
@@ -168,7 +173,7 @@ def to_document(event: Event) -> dict[str, Any]:
     doc["network"] = network
     source: dict[str, Any] = {}
     if detail.peer_ip is not None:
-        source["ip"] = str(detail.peer_ip)
+        source["ip"] = _ip_text(detail.peer_ip)
     if detail.peer_port is not None:
         source["port"] = detail.peer_port
     ktcp: dict[str, Any] = {"variant": detail.variant}
@@ -179,7 +184,7 @@ def to_document(event: Event) -> dict[str, Any]:
         doc["source"] = source
     destination: dict[str, Any] = {}
     if detail.local_ip is not None:
-        destination["ip"] = str(detail.local_ip)
+        destination["ip"] = _ip_text(detail.local_ip)
     if detail.local_port is not None:
         destination["port"] = detail.local_port
     if destination:
