@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -11,7 +10,8 @@ import click
 
 from pipeline.chain import Chain
 from pipeline.commands.options import parse_options, settings_from_options
-from pipeline.drivers.inputs import describe, read_path
+from pipeline.drivers.inputs import read_path
+from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
 from pipeline.report import summary
 from pipeline.report.table import TableSink
@@ -56,35 +56,11 @@ def parse_command(
     settings = settings_from_options(**options)
     chain = Chain(settings)
     inputs = list(files) or ["-"]
-    sizes = describe(inputs)
-    total = sum(i.size or 0 for i in sizes)
-    show_progress = sys.stderr.isatty() and all(i.size for i in sizes) and total > 0
     letters = DeadLetterFile(dead_letter) if dead_letter else None
-    progress_cm: Any = nullcontext()
-    advance = None
-    if show_progress:
-        from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
-
-        progress_cm = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            DownloadColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
+    with progress_bar(inputs, "parsing") as advance:
+        result = run(
+            chain, inputs, lambda c, name: read_path(c, name, advance), make_output(output), letters
         )
-    with progress_cm as bar:
-        if bar is not None:
-            task = bar.add_task("parsing", total=total)
-
-            def advance(n: int) -> None:
-                bar.advance(task, n)
-
-        def read(chain_: Chain, name: str) -> Any:
-            return read_path(chain_, name, advance)
-
-        result = run(chain, inputs, read, make_output(output), letters)
     click.echo(
         summary.render(
             result.stats, result.seconds, result.unmatched, show_unmatched, None, result.errors
