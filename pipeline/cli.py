@@ -10,6 +10,7 @@ from pipeline.commands.parse import parse_command
 from pipeline.commands.schemas import schemas_command
 from pipeline.commands.ship import ship_command
 from pipeline.ecs import PARSER_VERSION
+from pipeline.enrich.commands import lookup_command
 from pipeline.errors import InputError, KtcpError, UsageError
 
 
@@ -22,6 +23,7 @@ def cli() -> None:
 cli.add_command(parse_command)
 cli.add_command(ship_command)
 cli.add_command(schemas_command)
+cli.add_command(lookup_command)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from pipeline import envelopes
+from pipeline.chain import Chain
 from pipeline.errors import UsageError
 from pipeline.settings import ParseSettings
 
@@ -64,3 +65,23 @@ def settings_from_options(
                 "(e.g. 2026-11-24T08:00:00+08:00)"
             ) from exc
     return ParseSettings(envelope=envelope, timezone=timezone, boot_time=boot, year=year, host=host)
+
+
+_ENRICH_KEYS = ("no_enrich", "mmdb", "ip2region", "isp_overrides")
+
+
+def input_options(func: F) -> F:
+    """parse_options plus the enrichment flags: every command that turns lines into events."""
+    from pipeline.enrich.commands import enrich_options
+
+    return parse_options(enrich_options(func))
+
+
+def chain_from_options(options: dict[str, Any], default_boot_time: datetime | None = None) -> Chain:
+    """The chain a command runs, built from its input_options (databases opened once, here)."""
+    from pipeline.enrich import build_resolver
+    from pipeline.enrich.commands import settings_from_options as enrich_settings
+
+    enrich = {k: options.pop(k) for k in _ENRICH_KEYS if k in options}
+    settings = settings_from_options(**options, default_boot_time=default_boot_time)
+    return Chain(settings, enrich=build_resolver(enrich_settings(**enrich)))

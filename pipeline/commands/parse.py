@@ -8,8 +8,7 @@ from typing import IO, Any, cast
 
 import click
 
-from pipeline.chain import Chain
-from pipeline.commands.options import parse_options, settings_from_options
+from pipeline.commands.options import chain_from_options, input_options
 from pipeline.drivers.inputs import read_path
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
@@ -44,7 +43,7 @@ def make_output(kind: str) -> Sink:
     help="Append every unmatched or invalid line here (JSON lines, with the reason).",
 )
 @click.option("--show-unmatched", is_flag=True, help="List TCP-looking lines no wording fits.")
-@parse_options
+@input_options
 def parse_command(
     files: tuple[str, ...],
     output: str,
@@ -53,8 +52,7 @@ def parse_command(
     **options: Any,
 ) -> None:
     """Parse kernel TCP messages from FILEs (gzip ok), - for stdin, or the local kernel log."""
-    settings = settings_from_options(**options)
-    chain = Chain(settings)
+    chain = chain_from_options(options)
     inputs = list(files) or ["-"]
     letters = DeadLetterFile(dead_letter) if dead_letter else None
     with progress_bar(inputs, "parsing") as advance:

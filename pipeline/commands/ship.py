@@ -9,8 +9,7 @@ from typing import Any
 
 import click
 
-from pipeline.chain import Chain
-from pipeline.commands.options import parse_options, settings_from_options
+from pipeline.commands.options import chain_from_options, input_options
 from pipeline.drivers.inputs import read_path
 from pipeline.drivers.run import run
 from pipeline.ecs import format_time
@@ -62,7 +61,7 @@ DEFAULT_DEADLINE_SECS = 300.0
     type=click.Path(dir_okay=False, path_type=Path),
     help="Append unmatched/invalid lines and documents the destination rejected here.",
 )
-@parse_options
+@input_options
 def ship_command(
     files: tuple[str, ...],
     es_url: str | None,
@@ -82,8 +81,7 @@ def ship_command(
     """Parse FILEs (or stdin) and deliver every event; exit 1 unless all were delivered."""
     if bool(es_url) == bool(fluentd):
         raise UsageError("give exactly one destination: --elasticsearch URL or --fluentd HOST:PORT")
-    settings = settings_from_options(**options)
-    chain = Chain(settings)
+    chain = chain_from_options(options)
     letters = DeadLetterFile(dead_letter) if dead_letter else None
 
     def on_reject(doc: Document, reason: str) -> None:

@@ -1,0 +1,108 @@
+"""`ktcp setup elasticsearch`: install the templates ktcp's documents need, idempotently."""
+
+from __future__ import annotations
+
+import re
+
+import click
+from elastic_transport import TransportError
+
+from pipeline.errors import KtcpError
+from pipeline.sinks.elasticsearch import connection
+from pipeline.sinks.elasticsearch.capabilities import detect
+from pipeline.sinks.elasticsearch.install import Outcome, install
+from pipeline.sinks.elasticsearch.templates import INDEX_PATTERN, POLICY, Lifecycle, render
+
+SETUP_TIMEOUT_SECS = 30.0
+_DURATION = re.compile(r"^\d+(d|h|m|s|ms|micros|nanos)$")
+_SIZE = re.compile(r"^\d+(b|kb|mb|gb|tb|pb)$", re.IGNORECASE)
+_DEFAULTS = Lifecycle()
+
+
+def _checked(pattern: re.Pattern[str], example: str) -> object:
+    def check(ctx: click.Context, param: click.Parameter, value: str) -> str:
+        if not pattern.match(value):
+            raise click.BadParameter(f"{value!r} is not like {example}")
+        return value
+
+    return check
+
+
+@click.group("setup")
+def setup_command() -> None:
+    """Prepare a destination for ktcp's events."""
+
+
+@setup_command.command("elasticsearch")
+@click.option("--url", required=True, metavar="URL", help="The cluster, e.g. https://es:9200.")
+@click.option("--api-key", envvar="KTCP_ES_API_KEY", help="Elasticsearch API key (or env).")
+@click.option("--user", envvar="KTCP_ES_USER", help="Elasticsearch user (or env).")
+@click.option(
+    "--password", envvar="KTCP_ES_PASSWORD", help="Elasticsearch password (prefer the env)."
+)
+@click.option("--ca-certs", type=click.Path(exists=True, dir_okay=False), help="CA bundle.")
+@click.option("--insecure", is_flag=True, help="Do not verify the server's TLS certificate.")
+@click.option(
+    "--rollover-max-age",
+    default=_DEFAULTS.rollover_max_age,
+    show_default=True,
+    callback=_checked(_DURATION, "30d"),
+    help="ILM: roll the data stream over after this long.",
+)
+@click.option(
+    "--rollover-max-size",
+    default=_DEFAULTS.rollover_max_primary_shard_size,
+    show_default=True,
+    callback=_checked(_SIZE, "50gb"),
+    help="ILM: roll over when a primary shard reaches this size.",
+)
+@click.option(
+    "--retention",
+    default=_DEFAULTS.delete_after,
+    show_default=True,
+    callback=_checked(_DURATION, "90d"),
+    help="ILM: delete backing indices this long after rollover.",
+)
+def elasticsearch_command(
+    url: str,
+    api_key: str | None,
+    user: str | None,
+    password: str | None,
+    ca_certs: str | None,
+    insecure: bool,
+    rollover_max_age: str,
+    rollover_max_size: str,
+    retention: str,
+) -> None:
+    """Install the ILM policy and templates for logs-kernel.tcp-* data streams.
+
+    Safe to run again: it says what it created, updated or left alone. Features the cluster
+    lacks (ILM, match_only_text, data streams) are skipped or substituted, with a notice.
+    """
+    conn = connection.connection(url, api_key, user, password, ca_certs, insecure)
+    client = connection.client(conn, SETUP_TIMEOUT_SECS)
+    try:
+        capabilities = detect(client)
+        lifecycle = Lifecycle(rollover_max_age, rollover_max_size, retention)
+        steps = install(client, render(capabilities, lifecycle))
+    except TransportError as exc:
+        raise KtcpError(f"cannot reach Elasticsearch at {conn.url}: {exc.message}") from exc
+    finally:
+        client.close()
+    version = f" {capabilities.version}" if capabilities.version else ""
+    click.echo(f"Elasticsearch{version} at {conn.url}")
+    if insecure:
+        click.echo("  (TLS certificate verification was off: --insecure)")
+    for step in steps:
+        click.echo(f"  {step.describe()}")
+    if not (capabilities.ilm and capabilities.data_streams):
+        click.echo(f"  ILM policy {POLICY}: skipped (see the notice below)")
+    for note in capabilities.missing():
+        click.echo(f"notice: {note}")
+    if any(s.outcome is Outcome.UPDATED for s in steps):
+        click.echo(
+            f"notice: existing {INDEX_PATTERN} data streams take the new mappings and settings "
+            "at their next rollover (POST <data stream>/_rollover)"
+        )
+    click.echo(f"Documents shipped to {INDEX_PATTERN} now get these mappings.")
+
