@@ -121,10 +121,11 @@ class Chain:
 
     def _classify(self, raw: RawLine) -> Event | Miss:
         try:
+            keys = self.settings.record_keys
             if self.settings.envelope:
-                env = envelopes.parse_as(self.settings.envelope, raw.text)
+                env = envelopes.parse_as(self.settings.envelope, raw.text, record_keys=keys)
             else:
-                env = envelopes.detect(raw.text)
+                env = envelopes.detect(raw.text, record_keys=keys)
         except envelopes.EnvelopeError as exc:
             return Miss(MissKind.INVALID, str(exc), raw)
         if env.ident is not None and env.ident.lower() not in KERNEL_IDENTS:
@@ -147,7 +148,7 @@ class Chain:
             key = (host or "", time_key, env.message)
             self._occurrences[key] += 1
             occurrence = self._occurrences[key]
-        severity = env.severity if env.severity is not None else found.family.level
+        severity = env.severity if env.severity is not None else found.level
         event = Event(
             detail=found.message,
             family=found.family,

@@ -8,6 +8,7 @@ import click
 
 from pipeline.commands.parse import parse_command
 from pipeline.commands.schemas import schemas_command
+from pipeline.commands.setup import setup_command
 from pipeline.commands.ship import ship_command
 from pipeline.ecs import PARSER_VERSION
 from pipeline.enrich.commands import lookup_command
@@ -24,6 +25,7 @@ cli.add_command(parse_command)
 cli.add_command(ship_command)
 cli.add_command(schemas_command)
 cli.add_command(lookup_command)
+cli.add_command(setup_command)
 
 
 def main() -> None:

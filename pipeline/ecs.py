@@ -23,6 +23,7 @@ DATASET = "kernel.tcp"
 MODULE = "kernel"
 EVENT_KIND = "event"  # rate-limit summaries too: one kind for every family keeps queries simple
 EVENT_CATEGORY = ("network",)
+DEFAULT_TRANSPORT = "tcp"
 
 try:
     PARSER_VERSION = version("ktcp")
@@ -86,11 +87,8 @@ _JSON_TO_ES = {"integer": "long", "number": "double", "string": "keyword", "bool
 
 def family_fields(family: Family) -> tuple[FieldSpec, ...]:
     """ktcp.<namespace>.* fields of one family, typed from its model's JSON Schema."""
-    schema = family.model.model_json_schema(mode="serialization")
     specs = []
-    for name, prop in schema.get("properties", {}).items():
-        if name in family.model.COMMON_FIELDS:
-            continue
+    for name, prop in family.model.extra_field_schemas().items():
         types = [p.get("type") for p in prop.get("anyOf", [prop])]
         es_type = next((_JSON_TO_ES[t] for t in types if t in _JSON_TO_ES), "keyword")
         specs.append(
@@ -166,7 +164,9 @@ def to_document(event: Event) -> dict[str, Any]:
             log["offset"] = event.raw.offset
     if log:
         doc["log"] = log
-    network: dict[str, Any] = {"transport": detail.transport}
+    network: dict[str, Any] = {}
+    # The contract makes network.transport always present: tcp unless the line names another.
+    network["transport"] = detail.transport or DEFAULT_TRANSPORT
     address = detail.peer_ip if detail.peer_ip is not None else detail.local_ip
     if address is not None:
         network["type"] = "ipv4" if isinstance(address, IPv4Address) else "ipv6"

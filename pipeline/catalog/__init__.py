@@ -12,10 +12,45 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from pipeline.catalog import window_shrink
-from pipeline.catalog.base import Family, KernelMessage
+from pipeline.catalog import (
+    boot_info,
+    conntrack_invalid,
+    conntrack_table_full,
+    drop_open_request,
+    gro_suspect,
+    hw_csum,
+    kernel_bug,
+    md5,
+    memory_pressure,
+    orphan_sockets,
+    ratelimit_suppressed,
+    socket_api_notice,
+    syn_flood,
+    timewait_overflow,
+    window_scale_invalid,
+    window_shrink,
+)
+from pipeline.catalog.base import Family, KernelMessage, Wording
 
-FAMILIES: tuple[Family, ...] = (window_shrink.FAMILY,)
+# In the order of the catalog's summary table (kernel-tcp-messages.md section 2.1).
+FAMILIES: tuple[Family, ...] = (
+    window_shrink.FAMILY,
+    syn_flood.FAMILY,
+    orphan_sockets.FAMILY,
+    memory_pressure.FAMILY,
+    timewait_overflow.FAMILY,
+    drop_open_request.FAMILY,
+    window_scale_invalid.FAMILY,
+    md5.FAMILY,
+    gro_suspect.FAMILY,
+    hw_csum.FAMILY,
+    kernel_bug.FAMILY,
+    boot_info.FAMILY,
+    conntrack_table_full.FAMILY,
+    conntrack_invalid.FAMILY,
+    socket_api_notice.FAMILY,
+    ratelimit_suppressed.FAMILY,
+)
 
 BY_ACTION: dict[str, Family] = {f.action: f for f in FAMILIES}
 
@@ -32,23 +67,42 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
-_DISPATCH_RE = re.compile(
-    "|".join(f"(?P<f{i}>{_alternation(f.keywords)})" for i, f in enumerate(FAMILIES))
-)
-_DISPATCH_INDEX = {f"f{i}": f for i, f in enumerate(FAMILIES)}
+def _keyword_index() -> dict[str, tuple[Family, bool]]:
+    """Keyword -> (its family, whether a line holding it but matching nothing is a gap)."""
+    index: dict[str, tuple[Family, bool]] = {}
+    for family in FAMILIES:
+        for word in family.loose_keywords:
+            index[word] = (family, False)
+        for word in family.keywords:
+            index[word] = (family, True)
+    return index
+
+
+_KEYWORDS = _keyword_index()
+# One alternation over every keyword (longest first): a line is scanned once, and only the
+# families whose keywords it holds are tried.
+_DISPATCH_RE = re.compile(_alternation(tuple(_KEYWORDS)))
 
 # Over raw input bytes: a line holding none of these cannot be a TCP-family message in any
 # envelope (journald's byte-array MESSAGE form included), so it is counted without parsing.
-CANDIDATE_WORDS: tuple[str, ...] = tuple(
-    sorted({w for f in FAMILIES for w in f.keywords} | set(_TCP_WORDS) | {'"MESSAGE":['})
-)
+CANDIDATE_WORDS: tuple[str, ...] = tuple(sorted(set(_KEYWORDS) | set(_TCP_WORDS) | {'"MESSAGE":['}))
 CANDIDATE_RE = re.compile(_alternation(CANDIDATE_WORDS).encode())
+
+_REASON_INPUT_CHARS = 60  # a bad value is quoted in the miss reason, cut to this length
 
 
 @dataclass(frozen=True, slots=True)
 class Match:
     family: Family
     message: KernelMessage
+    wording: Wording | None = None
+
+    @property
+    def level(self) -> int:
+        """Kernel level of the matched wording (some wordings differ from their family's)."""
+        if self.wording is not None and self.wording.level is not None:
+            return self.wording.level
+        return self.family.level
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,25 +119,34 @@ class Invalid:
 
 
 def looks_like_tcp(message: str) -> bool:
-    return _TCP_LOOKING_RE.match(message) is not None or _DISPATCH_RE.search(message) is not None
+    if _TCP_LOOKING_RE.match(message) is not None:
+        return True
+    return any(_KEYWORDS[m.group()][1] for m in _DISPATCH_RE.finditer(message))
 
 
 def classify(message: str) -> Match | NoMatch | Invalid:
-    """Find the family and wording of one kernel message (envelope already stripped)."""
-    hit = _DISPATCH_RE.search(message)
-    families = (_DISPATCH_INDEX[hit.lastgroup],) if hit and hit.lastgroup else ()
-    # A keyword names the likely family, but a wording may hold another family's keyword;
-    # fall back to every family before calling the line unmatched.
-    for family in families + tuple(f for f in FAMILIES if f not in families):
+    """Find the family and wording of one kernel message (envelope already stripped).
+
+    Every wording holds one of its family's keywords (a test checks it), so only the families
+    whose keywords occur in the message are tried, in the order the keywords occur.
+    """
+    tried: list[Family] = []
+    gap = False
+    for hit in _DISPATCH_RE.finditer(message):
+        family, strong = _KEYWORDS[hit.group()]
+        gap = gap or strong
+        if family in tried:
+            continue
+        tried.append(family)
         found = family.match(message)
         if found is None:
             continue
         wording, groups = found
         try:
-            return Match(family, family.model.model_validate(groups))
+            return Match(family, family.model.model_validate(groups), wording)
         except ValidationError as exc:
             return Invalid(family, wording.variant, _short_errors(exc))
-    if hit is not None or _TCP_LOOKING_RE.match(message):
+    if gap or _TCP_LOOKING_RE.match(message):
         return NoMatch(True, "TCP-family line that matches no catalog wording")
     return NoMatch(False, "not a TCP-family message")
 
@@ -92,7 +155,10 @@ def _short_errors(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False):
         where = ".".join(str(p) for p in err["loc"])
-        parts.append(f"{where}: {err['msg']} (got {err.get('input')!r})")
+        got = repr(err.get("input"))
+        if len(got) > _REASON_INPUT_CHARS:
+            got = got[: _REASON_INPUT_CHARS - 3] + "..."
+        parts.append(f"{where}: {err['msg']} (got {got})")
     return "; ".join(parts)
 
 

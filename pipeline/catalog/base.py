@@ -10,20 +10,30 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Annotated, Any, ClassVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 U32_MAX = 2**32 - 1
+INT_MAX = 2**31 - 1  # the kernel's `%d` of a non-negative int
 
 
 def _ip(value: Any) -> IPv4Address | IPv6Address:
     """Parse a printed address; IPv4-mapped IPv6 (dual-stack sockets) becomes plain IPv4."""
     if isinstance(value, IPv4Address | IPv6Address):
-        address = value
-    else:
-        address = ip_address(str(value).strip("[]"))
+        return _unmapped(value)
+    return _parse_ip(str(value))
+
+
+# Logs repeat a few thousand peers; parsing each printed form once halves validation time.
+@lru_cache(maxsize=1 << 16)
+def _parse_ip(text: str) -> IPv4Address | IPv6Address:
+    return _unmapped(ip_address(text.strip("[]")))
+
+
+def _unmapped(address: IPv4Address | IPv6Address) -> IPv4Address | IPv6Address:
     if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
@@ -32,10 +42,11 @@ def _ip(value: Any) -> IPv4Address | IPv6Address:
 IpAddress = Annotated[IPv4Address | IPv6Address, BeforeValidator(_ip)]
 Port = Annotated[int, Field(ge=0, le=65535)]
 U32 = Annotated[int, Field(ge=0, le=U32_MAX)]
+Count = Annotated[int, Field(ge=0, le=INT_MAX)]
 
 
 class KernelMessage(BaseModel):
-    """Fields every family may carry: peer = remote end (ECS source), local = ECS destination."""
+    """Fields every family may carry. Peer = remote end (ECS source), local = ECS destination."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -43,18 +54,31 @@ class KernelMessage(BaseModel):
     COMMON_FIELDS: ClassVar[frozenset[str]] = frozenset(
         {"action", "variant", "peer_ip", "peer_port", "local_ip", "local_port", "transport"}
     )
+    # Model field -> its name under ktcp.<namespace> when the two must differ (a family field
+    # cannot be called `action`: that name is the union's discriminator).
+    ECS_NAMES: ClassVar[Mapping[str, str]] = {}
 
     variant: str
     peer_ip: IpAddress | None = None
     peer_port: Port | None = None
     local_ip: IpAddress | None = None
     local_port: Port | None = None
-    transport: str = "tcp"
+    transport: str | None = "tcp"  # None: the message does not say (conntrack, socket API)
 
     def extra_fields(self) -> dict[str, Any]:
         """The family's own fields (and computed ones) that are set, for ktcp.<namespace>.*."""
         data = self.model_dump(exclude_none=True, mode="json")
-        return {k: v for k, v in data.items() if k not in self.COMMON_FIELDS}
+        names = self.ECS_NAMES
+        return {names.get(k, k): v for k, v in data.items() if k not in self.COMMON_FIELDS}
+
+    @classmethod
+    def extra_field_schemas(cls) -> dict[str, dict[str, Any]]:
+        """JSON Schema of each family field, keyed by its name under ktcp.<namespace>."""
+        props: dict[str, dict[str, Any]] = cls.model_json_schema(mode="serialization").get(
+            "properties", {}
+        )
+        names = cls.ECS_NAMES
+        return {names.get(k, k): p for k, p in props.items() if k not in cls.COMMON_FIELDS}
 
 
 Converter = Callable[[dict[str, Any]], dict[str, Any]]
@@ -62,12 +86,18 @@ Converter = Callable[[dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Wording:
-    """One kernel wording: its variant id, its regex (named groups = model fields), fixed values."""
+    """One kernel wording: its variant id, its regex (named groups = model fields), fixed values.
+
+    The regex is matched at the start of the message (envelope already stripped).
+    """
 
     variant: str
     regex: re.Pattern[str]
     fixed: Mapping[str, Any] = field(default_factory=dict)
-    convert: Converter | None = None  # reshapes groups ("Sending cookies" -> "cookies")
+    convert: Converter | None = (
+        None  # reshapes matched groups (e.g. "Sending cookies" -> "cookies")
+    )
+    level: int | None = None  # kernel level when it differs from the family's
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,15 +107,20 @@ class Family:
     action: str  # event.action, kebab-case
     model: type[KernelMessage]
     wordings: tuple[Wording, ...]
-    keywords: tuple[str, ...]  # literal substrings; a line holding none of them cannot match
+    # Literal substrings; every wording holds one, so a line holding none of them cannot match.
+    # A line that holds one but matches no wording is a catalog gap (counted as unmatched).
+    keywords: tuple[str, ...]
     namespace: str  # family fields render under ktcp.<namespace>.*
     level: int  # kernel log level the kernel prints it at (when the envelope does not say)
     event_type: tuple[str, ...] = ("info",)  # ECS event.type values
     summary: str = ""  # one line for operators: what it means
+    # Keywords too common in other subsystems' lines (`registered`, `Undo `) to call a line
+    # holding them a catalog gap: they pick the family, but a miss stays ordinary noise.
+    loose_keywords: tuple[str, ...] = ()
 
     def match(self, message: str) -> tuple[Wording, dict[str, Any]] | None:
         for wording in self.wordings:
-            m = wording.regex.search(message)
+            m = wording.regex.match(message)
             if m is not None:
                 groups = {k: v for k, v in m.groupdict().items() if v is not None}
                 if wording.convert is not None:
@@ -97,9 +132,15 @@ class Family:
 
 
 # Prefixes a line may carry before the family's text: the `TCP: ` pr_fmt (optional, sometimes
-# doubled) and dynamic-debug module/function/line prefixes (`tcp_timer:tcp_retransmit_timer: `).
+# doubled) and, on net_dbg_ratelimited() lines, the dynamic-debug flags' prefix: `[tid] ` or
+# `<intr> ` (+t), then `module:function:file:line:` (+m +f +s +l) and one space.
 TCP_PREFIX = r"(?:TCP: )*"
-DYNDBG_PREFIX = r"(?:[\w.]+:(?:\d+:)?)*\s*"
-# Kernel address formats: %pI4, %pI6 (8 groups, zero padded), %pI6c (RFC 5952), v4-mapped.
+DYNDBG_PREFIX = r"(?:\[\d+\] |<intr> )?(?:(?:[\w./-]+:)+ )?"
+# Kernel address formats. %pI4 / NIPQUAD: dotted quad (range checked by validation, so octet 256
+# is an invalid line, not an unmatched one). %pI6 / NIP6_FMT: eight zero-padded groups; printed
+# unbracketed before `:port`, so the port is after the *last* colon. The pattern is bounded (at
+# most eight groups) so a long run of colons cannot make the regex backtrack quadratically.
+# %pI6c: RFC 5952 compressed, v4-mapped as `::ffff:a.b.c.d`, always inside brackets here.
 IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
-IPV6 = r"[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*"
+IPV6 = rf"(?:[0-9A-Fa-f]{{0,4}}:){{2,7}}(?:[0-9A-Fa-f]{{1,4}}|{IPV4})?"
+IPV6_BRACKETED = r"\[[0-9A-Fa-f:.]{2,45}\]"

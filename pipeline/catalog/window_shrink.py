@@ -1,15 +1,21 @@
 """tcp-window-shrink: the retransmit timer fired while the peer advertises a zero window.
 
 net/ipv4/tcp_timer.c tcp_retransmit_timer() (early 2.4: tcp_input.c). Five wordings, 2.4 to 6.x.
-The address is the peer's; the port after `/` is the local port.
+The address is the peer's; the first port is the peer's, the port after `/` the local one.
+
+Before ≈2.6.29 the message printed only the IPv4 field of the socket, which IPv6 sockets keep
+at LOOPBACK4_IPV6 = 127.0.0.6: such a `Treason uncloaked! Peer 127.0.0.6:...` line is an IPv6
+connection whose peer address was never printed, so it gets no `source.ip` (enrichment would
+call it loopback) and `ktcp.window.ipv6_peer_hidden: true` instead. The IPv6 forms (NIP6_FMT /
+%pI6, eight zero-padded groups) are accepted in every wording.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import computed_field
+from pydantic import Field, computed_field
 
 from pipeline.catalog.base import (
     DYNDBG_PREFIX,
@@ -23,24 +29,38 @@ from pipeline.catalog.base import (
 )
 
 ACTION = "tcp-window-shrink"
+LOOPBACK4_IPV6 = "127.0.0.6"  # include/net/transp_v6.h
 _ADDR = rf"(?P<peer_ip>{IPV4}|{IPV6}):(?P<peer_port>\d+)/(?P<local_port>\d+)"
 _SEQ = r"(?P<snd_una>\d+):(?P<snd_nxt>\d+)"
 
 
 class WindowShrink(KernelMessage):
     action: Literal["tcp-window-shrink"] = "tcp-window-shrink"
-    snd_una: U32
-    snd_nxt: U32
-    # early-2.4 `bad-what-else` prints snd_una:snd_wnd:snd_nxt; the middle one is a window size
-    snd_wnd: U32 | None = None
-    recv_ago_ms: U32 | None = None  # 6.6+: time since the last ACK
-    lasting_ms: U32 | None = None  # 6.6+: time since the head segment's first retransmission
+    snd_una: U32 = Field(description="oldest unacknowledged sequence number (u32)")
+    snd_nxt: U32 = Field(description="next sequence number to send (u32)")
+    snd_wnd: U32 | None = Field(
+        None, description="early 2.4 `bad-what-else` only: the peer's window in bytes"
+    )
+    recv_ago_ms: U32 | None = Field(None, description="6.6+: milliseconds since the last ACK")
+    lasting_ms: U32 | None = Field(
+        None, description="6.6+: milliseconds since the head segment's first retransmission"
+    )
+    ipv6_peer_hidden: bool | None = Field(
+        None, description="pre-2.6.29 line printed 127.0.0.6 for an IPv6 peer: address unknown"
+    )
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field(description="bytes in flight: (snd_nxt - snd_una) mod 2^32")  # type: ignore[prop-decorator]
     @property
     def bytes_outstanding(self) -> int:
         """Bytes in flight; sequence numbers are u32 and wrap."""
         return (self.snd_nxt - self.snd_una) % 2**32
+
+
+def _hide_loopback4_ipv6(groups: dict[str, Any]) -> dict[str, Any]:
+    if groups.get("peer_ip") == LOOPBACK4_IPV6:
+        del groups["peer_ip"]
+        groups["ipv6_peer_hidden"] = True
+    return groups
 
 
 FAMILY = Family(
@@ -48,31 +68,34 @@ FAMILY = Family(
     model=WindowShrink,
     wordings=(
         Wording(
-            "treason-uncloaked",
+            "unexpectedly-shrunk",  # `TCP: Peer` ≈2.6.29-3.3, bare `Peer` 3.4-6.5
             re.compile(
-                rf"^{TCP_PREFIX}Treason uncloaked! Peer {_ADDR} shrinks window {_SEQ}\. Repaired\.?"
-            ),
-        ),
-        Wording(
-            "unexpectedly-shrunk",
-            re.compile(
-                rf"^{TCP_PREFIX}{DYNDBG_PREFIX}Peer {_ADDR} unexpectedly shrunk window {_SEQ} "
+                rf"{DYNDBG_PREFIX}{TCP_PREFIX}Peer {_ADDR} unexpectedly shrunk window {_SEQ} "
                 r"\(repaired\)"
             ),
         ),
         Wording(
-            "probing-zero-window",
+            "probing-zero-window",  # 6.6+
             re.compile(
-                rf"^{TCP_PREFIX}{DYNDBG_PREFIX}Probing zero-window on {_ADDR}, seq={_SEQ}, "
+                rf"{DYNDBG_PREFIX}{TCP_PREFIX}Probing zero-window on {_ADDR}, seq={_SEQ}, "
                 r"recv (?P<recv_ago_ms>\d+)ms ago, lasting (?P<lasting_ms>\d+)ms"
             ),
         ),
         Wording(
-            "bad-what-else",
+            "treason-uncloaked",  # 2.4-≈2.6.28
             re.compile(
-                rf"^{TCP_PREFIX}peer {_ADDR} shrinks window "
+                rf"{TCP_PREFIX}Treason uncloaked! [Pp]eer {_ADDR} shrinks window {_SEQ}\. "
+                r"Repaired\.?"
+            ),
+            convert=_hide_loopback4_ipv6,
+        ),
+        Wording(
+            "bad-what-else",  # early 2.4: snd_una:snd_wnd:snd_nxt
+            re.compile(
+                rf"{TCP_PREFIX}[Pp]eer {_ADDR} shrinks window "
                 r"(?P<snd_una>\d+):(?P<snd_wnd>\d+):(?P<snd_nxt>\d+)\. Bad, what else can I say\?"
             ),
+            convert=_hide_loopback4_ipv6,
         ),
     ),
     keywords=("shrinks window", "shrunk window", "Probing zero-window"),

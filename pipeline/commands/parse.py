@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import socket
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, cast
 
 import click
 
+from pipeline.chain import Chain
 from pipeline.commands.options import chain_from_options, input_options
-from pipeline.drivers.inputs import read_path
+from pipeline.drivers.inputs import LOCAL, read_input
 from pipeline.drivers.progress import progress_bar
-from pipeline.drivers.run import run
+from pipeline.drivers.run import DEFAULT_BATCH_EVENTS, run
+from pipeline.events import Event
+from pipeline.records import Miss
 from pipeline.report import summary
 from pipeline.report.table import TableSink
 from pipeline.sinks.base import Sink
 from pipeline.sinks.dead_letter import DeadLetterFile
 from pipeline.sinks.stdout import JsonArraySink, NdjsonSink
+from pipeline.sources.local import boot_time
 
 
-def make_output(kind: str) -> Sink:
+def make_output(kind: str, follow: bool = False) -> Sink:
     if kind == "ndjson":
-        return NdjsonSink(sys.stdout.buffer)
+        return NdjsonSink(sys.stdout.buffer, flush_each=follow)
     if kind == "json":
         return JsonArraySink(sys.stdout.buffer)
     return TableSink(cast(IO[str], sys.stdout))
@@ -43,21 +49,47 @@ def make_output(kind: str) -> Sink:
     help="Append every unmatched or invalid line here (JSON lines, with the reason).",
 )
 @click.option("--show-unmatched", is_flag=True, help="List TCP-looking lines no wording fits.")
+@click.option(
+    "--follow",
+    "-f",
+    is_flag=True,
+    help="Keep reading FILEs as they grow, like tail -F (from their end; survives rotation).",
+)
 @input_options
 def parse_command(
     files: tuple[str, ...],
     output: str,
     dead_letter: Path | None,
     show_unmatched: bool,
+    follow: bool,
     **options: Any,
 ) -> None:
-    """Parse kernel TCP messages from FILEs (gzip ok), - for stdin, or the local kernel log."""
-    chain = chain_from_options(options)
-    inputs = list(files) or ["-"]
+    """Parse kernel TCP messages from FILEs (gzip ok), - for stdin, or the local kernel log.
+
+    With no FILE, reads this machine's kernel log (journald, else /var/log/kern.log or
+    /var/log/messages, else dmesg) and says which one it used.
+    """
+    inputs = list(files) or [LOCAL]
+    local = inputs == [LOCAL]
+    if local and not options.get("host"):
+        options["host"] = socket.gethostname()
+    chain = chain_from_options(options, default_boot_time=boot_time() if local else None)
     letters = DeadLetterFile(dead_letter) if dead_letter else None
-    with progress_bar(inputs, "parsing") as advance:
+
+    def notice(text: str) -> None:
+        click.echo(f"ktcp: {text}", err=True)
+
+    def read(chain_: Chain, name: str) -> Iterator[Event | Miss]:
+        return read_input(chain_, name, advance, follow, notice)
+
+    with progress_bar([] if follow else inputs, "parsing") as advance:
         result = run(
-            chain, inputs, lambda c, name: read_path(c, name, advance), make_output(output), letters
+            chain,
+            inputs,
+            read,
+            make_output(output, follow),
+            letters,
+            batch_events=1 if follow else DEFAULT_BATCH_EVENTS,
         )
     click.echo(
         summary.render(

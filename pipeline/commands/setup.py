@@ -105,4 +105,3 @@ def elasticsearch_command(
             "at their next rollover (POST <data stream>/_rollover)"
         )
     click.echo(f"Documents shipped to {INDEX_PATTERN} now get these mappings.")
-

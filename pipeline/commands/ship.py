@@ -10,7 +10,8 @@ from typing import Any
 import click
 
 from pipeline.commands.options import chain_from_options, input_options
-from pipeline.drivers.inputs import read_path
+from pipeline.drivers.inputs import STDIN, read_input
+from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
 from pipeline.ecs import format_time
 from pipeline.errors import UsageError
@@ -118,8 +119,16 @@ def ship_command(
     def stamp(doc: Document) -> None:
         doc["event"]["ingested"] = format_time(datetime.now(UTC))
 
-    inputs = list(files) or ["-"]
-    result = run(chain, inputs, lambda c, name: read_path(c, name), sink, letters, decorate=stamp)
+    inputs = list(files) or [STDIN]
+    with progress_bar(inputs, "shipping") as advance:
+        result = run(
+            chain,
+            inputs,
+            lambda c, name: read_input(c, name, advance),
+            sink,
+            letters,
+            decorate=stamp,
+        )
     click.echo(
         summary.render(
             result.stats, result.seconds, result.unmatched, False, result.delivery, result.errors

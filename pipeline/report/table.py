@@ -65,6 +65,7 @@ class TableSink:
             )
             line = " ".join(str(c).ljust(w) for c, (_, w) in zip(cells, _COLUMNS, strict=True))
             self.out.write(f"{line} {_detail(doc)}\n")
+        self.out.flush()  # a person is reading, possibly a followed live log
         self.delivery.created += len(documents)
 
     def close(self) -> Delivery:

@@ -11,12 +11,15 @@ from pipeline.sinks.base import Delivery, Document
 
 
 class NdjsonSink:
-    def __init__(self, out: IO[bytes]) -> None:
+    def __init__(self, out: IO[bytes], flush_each: bool = False) -> None:
         self.out = out
+        self.flush_each = flush_each  # following a live log: show each batch as it comes
         self.delivery = Delivery()
 
     def send(self, documents: Sequence[Document]) -> None:
         self.out.write(b"".join(orjson.dumps(d) + b"\n" for d in documents))
+        if self.flush_each:
+            self.out.flush()
         self.delivery.created += len(documents)
 
     def close(self) -> Delivery:

@@ -56,7 +56,7 @@ def test_sample_ndjson_is_only_json_and_summary_accounts_for_every_line() -> Non
     assert counts["read"] == sum(
         counts[k] for k in ("events", "non-TCP lines", "unmatched TCP-like lines", "invalid lines")
     )
-    seeds = [d for d in docs if d["source"].get("ip") == "202.106.38.7"]  # type: ignore[attr-defined]
+    seeds = [d for d in docs if d.get("source", {}).get("ip") == "202.106.38.7"]  # type: ignore[attr-defined]
     treason = [d for d in seeds if d["ktcp"]["variant"] == "treason-uncloaked"]  # type: ignore[index]
     assert len(treason) == 2
     assert treason[0]["event"]["id"] != treason[1]["event"]["id"]  # type: ignore[index]

@@ -10,9 +10,12 @@ here when missing); anyone else runs it as themselves.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import ctypes
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -31,6 +34,7 @@ HEAP_OPTS = os.environ.get("KTCP_ES_JAVA_OPTS", "-Xms512m -Xmx1g")
 START_TIMEOUT_SECS = float(os.environ.get("KTCP_ES_START_TIMEOUT_SECS", "180"))
 STOP_TIMEOUT_SECS = 60.0
 LOG_TAIL_LINES = 80
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class NodeError(RuntimeError):
@@ -85,8 +89,13 @@ def java_home() -> str:
 class Node:
     """A single-node cluster in a fresh temporary directory; restartable on the same data."""
 
-    def __init__(self, home: Path | None = None, base: Path | None = None) -> None:
+    def __init__(
+        self, home: Path | None = None, base: Path | None = None, secure: bool = False
+    ) -> None:
         self.home = home or distribution()
+        self.secure = secure
+        # file-realm users of a secure node: name -> password
+        self.users: dict[str, str] = {}
         self.user = ensure_user()
         self.base = base or Path(tempfile.mkdtemp(prefix="ktcp-es-"))
         self.http_port = free_port()
@@ -113,19 +122,47 @@ class Node:
                     f"transport.port: {self.transport_port}",
                     f"path.data: {self.base / 'data'}",
                     f"path.logs: {self.base / 'logs'}",
-                    "xpack.security.enabled: false",
+                    f"xpack.security.enabled: {str(self.secure).lower()}",
+                    # plain HTTP even when secure: the tests are about credentials, not TLS
+                    "xpack.security.http.ssl.enabled: false",
+                    "xpack.security.transport.ssl.enabled: false",
                     # the test machine's disk fill level must not block shard allocation
                     "cluster.routing.allocation.disk.threshold_enabled: false",
                     "",
                 ]
             )
         )
-        # GC logs are noise here; the node log is what a failed start prints.
-        (config / "jvm.options.d" / "ktcp.options").write_text("-Xlog:disable\n")
+        # GC logs are noise here (the node log is what a failed start prints), and the JVM's
+        # perf-data file would outlive the node in /tmp.
+        (config / "jvm.options.d" / "ktcp.options").write_text("-Xlog:disable\n-XX:-UsePerfData\n")
+        if self.secure:
+            self._add_users(config)
         if self.user is not None:
             for path in [self.base, *self.base.rglob("*")]:
                 os.chown(path, self.user.pw_uid, self.user.pw_gid)
         os.chmod(self.base, 0o755)
+
+    def _add_users(self, config: Path) -> None:
+        """`admin` (superuser) and `reader` (may read logs-*, write nothing)."""
+        (config / "roles.yml").write_text(
+            "ktcp_reader:\n  indices:\n    - names: ['logs-*']\n      privileges: ['read']\n"
+        )
+        env = {**os.environ, "ES_PATH_CONF": str(config), "ES_JAVA_HOME": java_home()}
+        env["CLI_JAVA_OPTS"] = "-XX:-UsePerfData"
+        for name, role in (("admin", "superuser"), ("reader", "ktcp_reader")):
+            password = secrets.token_urlsafe(12)
+            tool = self.home / "bin" / "elasticsearch-users"
+            done = subprocess.run(
+                [str(tool), "useradd", name, "-p", password, "-r", role],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise NodeError(f"elasticsearch-users useradd {name} failed: {done.stderr}")
+            self.users[name] = password
 
     @property
     def pid_file(self) -> Path:
@@ -156,12 +193,10 @@ class Node:
             "LANG": "C.UTF-8",
             "ES_JAVA_HOME": java_home(),
             "ES_JAVA_OPTS": HEAP_OPTS,
+            "CLI_JAVA_OPTS": "-XX:-UsePerfData",  # the launcher JVM's options
             "ES_PATH_CONF": str(self.base / "config"),
             "ES_TMPDIR": str(self.base / "tmp"),
         }
-        ids: dict[str, int] = {}
-        if self.user is not None:
-            ids = {"user": self.user.pw_uid, "group": self.user.pw_gid, "extra_groups": []}
         with self.console_log.open("ab") as console:
             self.proc = subprocess.Popen(
                 [str(self.home / "bin" / "elasticsearch"), "-p", str(self.pid_file)],
@@ -171,7 +206,10 @@ class Node:
                 stdout=console,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: stopped as one, never by name
-                **ids,  # type: ignore[arg-type]
+                user=self.user.pw_uid if self.user else None,
+                group=self.user.pw_gid if self.user else None,
+                extra_groups=[] if self.user else None,
+                preexec_fn=_die_with_parent,
             )
         self.wait_ready(timeout_secs)
 
@@ -193,9 +231,14 @@ class Node:
         )
 
     def healthy(self) -> bool:
-        url = f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
+        request = urllib.request.Request(
+            f"{self.url}/_cluster/health?wait_for_status=yellow&timeout=1s"
+        )
+        if self.secure:
+            token = base64.b64encode(f"admin:{self.users['admin']}".encode()).decode()
+            request.add_header("Authorization", f"Basic {token}")
         try:
-            with urllib.request.urlopen(url, timeout=3) as resp:
+            with urllib.request.urlopen(request, timeout=3) as resp:
                 return bool(resp.status == 200)
         except (urllib.error.URLError, OSError):
             return False
@@ -226,10 +269,8 @@ class Node:
     def _reap(self, timeout_secs: float) -> None:
         if self.proc is None:
             return
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout_secs)
-        except subprocess.TimeoutExpired:
-            pass
         # The group holds the launcher and the server JVM; nothing of it may outlive a stop.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -255,6 +296,16 @@ class Node:
     def remove(self) -> None:
         self.stop()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _die_with_parent() -> None:
+    """In the launcher, before exec: SIGKILL it when the process that started it dies.
+
+    A test run killed outright (timeout, SIGKILL) runs no teardown; this still ends the node,
+    since the server JVM exits when its launcher does.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _running(pid: int) -> bool:
@@ -292,6 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         node = Node(home)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             node.start()
             print(f"Elasticsearch ready at {node.url} (data in {node.base}); Ctrl-C stops it")

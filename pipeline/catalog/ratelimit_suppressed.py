@@ -1,0 +1,50 @@
+"""kernel-ratelimit-suppressed: the rate limiter's count of messages it dropped.
+
+lib/ratelimit.c `%s: %d callbacks suppressed` (`net_ratelimit` for the networking budget shared
+by every family, or the printk_ratelimited() caller's function) and, before the generic limiter,
+kernel/printk.c `printk: %d messages suppressed.`. The count covers messages of *any* family
+(or subsystem, for other functions), so it is an event of its own and never attached to the
+next line. `printk: <comm>: N output lines suppressed due to ratelimiting` is about user-space
+writes to /dev/kmsg, not kernel messages, and is not matched.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field
+
+from pipeline.catalog.base import Count, Family, KernelMessage, Wording
+
+ACTION = "kernel-ratelimit-suppressed"
+
+
+class RatelimitSuppressed(KernelMessage):
+    action: Literal["kernel-ratelimit-suppressed"] = "kernel-ratelimit-suppressed"
+    transport: str | None = None
+    count: Count = Field(description="how many messages the rate limiter dropped")
+    function: str | None = Field(
+        None, description="rate limiter's owner: net_ratelimit or the printing function"
+    )
+
+
+FAMILY = Family(
+    action=ACTION,
+    model=RatelimitSuppressed,
+    wordings=(
+        Wording(
+            "callbacks-suppressed",
+            re.compile(r"(?:\S+: )*?(?P<function>[\w.]+): (?P<count>\d+) callbacks suppressed"),
+        ),
+        Wording(
+            "messages-suppressed",
+            re.compile(r"printk: (?P<count>\d+) messages suppressed\.?"),
+        ),
+    ),
+    keywords=("callbacks suppressed", "messages suppressed"),
+    namespace="suppressed",
+    level=4,
+    event_type=("info",),
+    summary="the rate limiter dropped N messages (networking budget shared by every family)",
+)

@@ -1,0 +1,237 @@
+"""JSON records, one per line: journald (`journalctl -o json`), Fluent Bit kmsg, docker json-file
+and Fluentd records (whatever key ParseSettings.record_keys names first holds the line).
+
+A line that starts with `{` but is not a JSON object is an EnvelopeError (invalid), never a
+bare message. Which kind a record is follows from its keys; `parse(..., kind=...)` forces one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from pipeline.envelopes.base import (
+    FACILITY_NAMES,
+    LEVEL_NAMES,
+    EnvelopeError,
+    RecordKeys,
+    from_epoch_usec,
+    parse_iso,
+    with_priority,
+)
+from pipeline.records import Envelope
+
+Record = dict[str, Any]
+
+# journald fields that mark a record as journald's own (`-o json`, fluent-plugin-systemd and
+# Fluent Bit's systemd input keep these names).
+_JOURNALD_MARKS = (
+    "__CURSOR",
+    "__REALTIME_TIMESTAMP",
+    "_BOOT_ID",
+    "_TRANSPORT",
+    "_SOURCE_MONOTONIC_TIMESTAMP",
+    "SYSLOG_IDENTIFIER",
+    "PRIORITY",
+)
+_FLUENT_BIT_KMSG = ("priority", "sec", "usec")
+
+
+def load(text: str) -> Record:
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise EnvelopeError(f"broken JSON record: {exc}") from None
+    if not isinstance(value, dict):
+        raise EnvelopeError("JSON record is not an object")
+    return value
+
+
+def kind_of(record: Record) -> str:
+    if "MESSAGE" in record and any(key in record for key in _JOURNALD_MARKS):
+        return "journald"
+    if "msg" in record and all(key in record for key in _FLUENT_BIT_KMSG):
+        return "fluent-bit"
+    if isinstance(record.get("log"), str) and "stream" in record and "time" in record:
+        return "docker"
+    return "fluentd"
+
+
+def parse(text: str, record_keys: RecordKeys, kind: str | None = None) -> Envelope | None:
+    """The envelope of a JSON record line; None when `kind` is forced and the record is not it."""
+    if not text.startswith("{"):
+        return None
+    record = load(text)
+    found = kind_of(record)
+    if kind is not None and kind != found and not (kind == "fluentd" and found == "docker"):
+        return None
+    return KINDS[kind or found](record, record_keys)
+
+
+def parse_journald(record: Record, record_keys: RecordKeys) -> Envelope:
+    """`journalctl -o json`: every value a string, a byte array, null, or an array of those."""
+    realtime = _integer(record, "__REALTIME_TIMESTAMP")
+    monotonic = _integer(record, "_SOURCE_MONOTONIC_TIMESTAMP")
+    severity = _integer(record, "PRIORITY")
+    facility = _integer(record, "SYSLOG_FACILITY")
+    extra = {}
+    cursor = _text(record.get("__CURSOR"))
+    if cursor is not None:
+        extra["cursor"] = cursor  # journald's own position; __SEQNUM is not the kmsg sequence
+    return Envelope(
+        name="journald",
+        message=_text(record.get("MESSAGE")) or "",
+        wall_time=from_epoch_usec(realtime) if realtime is not None else None,
+        uptime=monotonic / 1_000_000 if monotonic is not None else None,
+        severity=severity,
+        facility=facility,
+        priority=facility * 8 + severity if facility is not None and severity is not None else None,
+        host=_text(_single(record.get("_HOSTNAME"))),
+        boot_id=_text(_single(record.get("_BOOT_ID"))),
+        ident=_text(_single(record.get("SYSLOG_IDENTIFIER"))),
+        extra=extra,
+    )
+
+
+def parse_fluent_bit(record: Record, record_keys: RecordKeys) -> Envelope:
+    """Fluent Bit in_kmsg: `priority` is the level only; `sec`/`usec` count from boot."""
+    sec, usec = _integer(record, "sec"), _integer(record, "usec")
+    base = _fluentd_meta(record)
+    return Envelope(
+        name="fluent-bit",
+        message=_text(record.get("msg")) or "",
+        wall_time=base.wall_time,
+        naive_time=base.naive_time,
+        uptime=(sec * 1_000_000 + (usec or 0)) / 1_000_000 if sec is not None else None,
+        severity=_integer(record, "priority"),
+        host=base.host,
+        sequence=_integer(record, "sequence"),
+        ident=base.ident,
+        extra=base.extra,
+    )
+
+
+def parse_docker(record: Record, record_keys: RecordKeys) -> Envelope:
+    """docker json-file: `{"log": "line\\n", "stream": "stdout", "time": "RFC 3339 nano"}`."""
+    base = _fluentd_meta(record)
+    message = str(record["log"]).removesuffix("\n").removesuffix("\r")
+    return Envelope(
+        name="docker",
+        message=message,
+        wall_time=base.wall_time,
+        naive_time=base.naive_time,
+        host=base.host,
+        ident=base.ident,
+        extra=base.extra | {"stream": str(record["stream"])},
+    )
+
+
+def parse_fluentd(record: Record, record_keys: RecordKeys) -> Envelope:
+    """A Fluentd record: the first of `record_keys` holding text is the line."""
+    for key in record_keys:
+        message = _text(record.get(key))
+        if message is not None:
+            base = _fluentd_meta(record)
+            return with_priority(
+                Envelope(
+                    name="fluentd",
+                    message=message.removesuffix("\n"),
+                    wall_time=base.wall_time,
+                    naive_time=base.naive_time,
+                    severity=base.severity,
+                    facility=base.facility,
+                    host=base.host,
+                    ident=base.ident,
+                    extra=base.extra,
+                )
+            )
+    raise EnvelopeError(
+        f"JSON record has no text under {', '.join(record_keys)}: "
+        "name the field holding the kernel line in the record keys setting"
+    )
+
+
+KINDS: dict[str, Callable[[Record, RecordKeys], Envelope]] = {
+    "journald": parse_journald,
+    "fluent-bit": parse_fluent_bit,
+    "docker": parse_docker,
+    "fluentd": parse_fluentd,
+}
+
+
+def _fluentd_meta(record: Record) -> Envelope:
+    """Fields Fluentd parsers and `inject` sections add around a line (message left empty)."""
+    moment = _moment(record.get("time"))
+    if moment is None:
+        moment = _moment(record.get("fluentd_time"))
+    extra: dict[str, str] = {}
+    severity = facility = None
+    tag = _text(record.get("fluentd_tag"))
+    if tag is not None:
+        extra["tag"] = tag
+        # in_syslog tags events `<tag>.<facility>.<level>`
+        *_, fac, level = ["", "", *tag.split(".")]
+        if fac in FACILITY_NAMES and level in LEVEL_NAMES:
+            facility, severity = FACILITY_NAMES[fac], LEVEL_NAMES[level]
+    pid = record.get("pid")
+    if pid is not None and pid != "-":
+        extra["pid"] = str(pid)
+    return Envelope(
+        name="fluentd",
+        message="",
+        wall_time=moment if moment is not None and moment.tzinfo is not None else None,
+        naive_time=moment if moment is not None and moment.tzinfo is None else None,
+        severity=severity,
+        facility=facility,
+        host=_text(record.get("host")) or _text(record.get("hostname")),
+        ident=_text(record.get("ident")),
+        extra=extra,
+    )
+
+
+def _moment(value: Any) -> datetime | None:
+    """A record's time: epoch seconds (number or numeric text) or ISO 8601 text; else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return parse_iso(value) if isinstance(value, str) else None
+    if not 0 <= seconds < 1e11:
+        return None
+    return from_epoch_usec(round(seconds * 1_000_000))
+
+
+def _text(value: Any) -> str | None:
+    """A journald-style value as text: string, byte array, or repeated field (joined by lines)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and value:
+        if all(isinstance(item, int) and 0 <= item < 256 for item in value):
+            text = bytes(value).decode("utf-8", "backslashreplace")
+            return text.replace("\x00", "\\x00")
+        parts = [_text(item) for item in value]
+        return "\n".join(part for part in parts if part is not None)
+    return None
+
+
+def _single(value: Any) -> Any:
+    """The first value of a repeated journald field (a byte array is one value)."""
+    if isinstance(value, list) and value and not isinstance(value[0], int):
+        return value[0]
+    return value
+
+
+def _integer(record: Record, key: str) -> int | None:
+    """An integer field; present but not a number means the record is broken."""
+    value = _single(record.get(key))
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    raise EnvelopeError(f"record field {key} is not a number: {value!r}")

@@ -1,0 +1,131 @@
+"""Syslog lines: RFC 3164 files and wire form, RFC 3339 files, BusyBox/OpenWrt logread, RFC 5424.
+
+RFC 3164 header: `[<pri>]TIMESTAMP [HOST] [facility.level] TAG[pid]: msg` where TIMESTAMP is
+`Nov 24 15:14:57` (no year, local zone), `Tue Nov 24 15:14:57 2026` (logread) or RFC 3339
+(rsyslog RSYSLOG_FileFormat). The kernel's own `[uptime]` stays inside the message when
+rsyslog's imklog wrote it; it is taken out here (it is part of the kernel line, not another
+envelope, so the name stays `syslog-3164`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from pipeline.envelopes.base import (
+    FACILITY_NAMES,
+    LEVEL_NAMES,
+    PLACEHOLDER_YEAR,
+    EnvelopeError,
+    month_number,
+    naive_datetime,
+    parse_iso,
+    split_pri,
+    with_priority,
+)
+from pipeline.envelopes.dmesg import split_uptime
+from pipeline.records import Envelope
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+_WDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_FAC_LEVEL = rf"(?:{'|'.join(re.escape(n) for n in FACILITY_NAMES)})\.(?:{'|'.join(LEVEL_NAMES)})"
+_3164_RE = re.compile(
+    r"^(?:<(?P<pri>\d{1,3})>)?"
+    r"(?:"
+    rf"(?:(?P<wday>{_WDAY}) )?(?P<month>{_MONTH}) {{1,2}}(?P<day>\d{{1,2}}) "
+    r"(?P<clock>\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?(?(wday) (?P<year>\d{4}))"
+    r"|(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
+    r") "
+    # The host is optional (logread, local /dev/log); a facility.level word is never a host.
+    rf"(?:(?!{_FAC_LEVEL} )(?P<host>\S*[^\s:]) )?"
+    rf"(?:(?P<fac_level>{_FAC_LEVEL}) )?"
+    r"(?P<tag>[^\s:\[\]]+)(?:\[(?P<pid>[^\]]*)\])?: ?"
+)
+_5424_RE = re.compile(
+    r"^<(?P<pri>\d{1,3})>(?P<version>[1-9]\d?) (?P<stamp>\S+) (?P<host>\S+) (?P<app>\S+) "
+    r"(?P<procid>\S+) (?P<msgid>\S+) "
+    r'(?P<sd>-|(?:\[[^\s\]=]+(?: [^\s=\]"]+="(?:[^"\\]|\\.)*")*\])+)(?: |$)'
+)
+_BOM = "\ufeff"
+
+
+def parse(text: str) -> Envelope | None:
+    if text.startswith("<"):
+        m = _5424_RE.match(text)
+        if m is not None:
+            return _rfc5424(m, text[m.end() :])
+    m = _3164_RE.match(text)
+    if m is None:
+        return None
+    return _rfc3164(m, text[m.end() :])
+
+
+def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
+    severity = facility = priority = None
+    if m.group("pri") is not None:
+        priority = int(m.group("pri"))
+        severity, facility = split_pri(priority)
+    elif m.group("fac_level"):
+        fac, level = m.group("fac_level").split(".")
+        facility, severity = FACILITY_NAMES[fac], LEVEL_NAMES[level]
+    wall: datetime | None = None
+    naive: datetime | None = None
+    if m.group("iso"):
+        wall = parse_iso(m.group("iso"))
+        name = "syslog-3339"
+    else:
+        year = m.group("year")
+        naive = naive_datetime(
+            int(year) if year else PLACEHOLDER_YEAR,
+            month_number(m.group("month")),
+            int(m.group("day")),
+            m.group("clock"),
+            m.group("fraction"),
+        )
+        name = "syslog-3164"
+    uptime, message = split_uptime(rest)
+    pid = m.group("pid")
+    return with_priority(
+        Envelope(
+            name=name,
+            message=message,
+            wall_time=wall if wall is not None and wall.tzinfo is not None else None,
+            naive_time=naive,
+            year_missing=naive is not None and not m.group("year"),
+            uptime=uptime,
+            severity=severity,
+            facility=facility,
+            priority=priority,
+            host=m.group("host"),
+            ident=m.group("tag"),
+            extra={"pid": pid} if pid else {},
+        )
+    )
+
+
+def _rfc5424(m: re.Match[str], rest: str) -> Envelope:
+    priority = int(m.group("pri"))
+    severity, facility = split_pri(priority)
+    wall = None
+    if m.group("stamp") != "-":
+        wall = parse_iso(m.group("stamp"))
+        if wall is None or wall.tzinfo is None:
+            raise EnvelopeError(f"RFC 5424 timestamp {m.group('stamp')!r} is not RFC 3339")
+    extra = {key: m.group(key) for key in ("procid", "msgid", "sd") if m.group(key) != "-"}
+    uptime, message = split_uptime(rest.removeprefix(_BOM))
+    return Envelope(
+        name="syslog-5424",
+        message=message,
+        wall_time=wall,
+        uptime=uptime,
+        severity=severity,
+        facility=facility,
+        priority=priority,
+        host=_nil(m.group("host")),
+        ident=_nil(m.group("app")),
+        extra=extra,
+    )
+
+
+def _nil(value: str) -> str | None:
+    return None if value == "-" else value
