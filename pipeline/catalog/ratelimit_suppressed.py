@@ -4,8 +4,10 @@ lib/ratelimit.c `%s: %d callbacks suppressed` (`net_ratelimit` for the networkin
 by every family, or the printk_ratelimited() caller's function) and, before the generic limiter,
 kernel/printk.c `printk: %d messages suppressed.`. The count covers messages of *any* family
 (or subsystem, for other functions), so it is an event of its own and never attached to the
-next line. `printk: <comm>: N output lines suppressed due to ratelimiting` is about user-space
-writes to /dev/kmsg, not kernel messages, and is not matched.
+next line. Only networking limiters are TCP-family events: `net_ratelimit` and functions of the
+network stack (tcp_*, inet_*, nf_*, ...); `kauditd_printk_skb: N callbacks suppressed` and other
+subsystems' summaries are ordinary kernel noise. `printk: <comm>: N output lines suppressed due
+to ratelimiting` is about user-space writes to /dev/kmsg, not kernel messages, and is not matched.
 """
 
 from __future__ import annotations
@@ -35,14 +37,20 @@ FAMILY = Family(
     wordings=(
         Wording(
             "callbacks-suppressed",
-            re.compile(r"(?:\S+: )*?(?P<function>[\w.]+): (?P<count>\d+) callbacks suppressed"),
+            re.compile(
+                r"(?:\S+: )*?(?P<function>net_ratelimit|(?:tcp|inet6?|inet_csk|ip6?|ipv[46]|nf|"
+                r"nf_conntrack|nf_ct|sk|sock|net|dccp|mptcp)_[\w.]*): (?P<count>\d+) "
+                r"callbacks suppressed"
+            ),
         ),
         Wording(
             "messages-suppressed",
             re.compile(r"printk: (?P<count>\d+) messages suppressed\.?"),
         ),
     ),
-    keywords=("callbacks suppressed", "messages suppressed"),
+    keywords=("messages suppressed",),
+    # other subsystems print the same summary: not a catalog gap when no wording fits
+    loose_keywords=("callbacks suppressed",),
     namespace="suppressed",
     level=4,
     event_type=("info",),

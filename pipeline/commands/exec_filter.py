@@ -119,11 +119,3 @@ def exec_filter_command(
     )
     log(stats.render())
 
-
-if __name__ == "__main__":
-    from pipeline.cli import cli, main
-
-    # Until pipeline.cli wires the command: `python -m pipeline.commands.exec_filter [OPTIONS]`.
-    cli.add_command(exec_filter_command)
-    sys.argv[1:1] = ["exec-filter"]
-    main()

@@ -55,7 +55,8 @@ DEFAULT_DEADLINE_SECS = 300.0
 @click.option(
     "--spool",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory keeping unacknowledged Fluentd events (default: ~/.local/state/ktcp/spool).",
+    help="Directory keeping unacknowledged Fluentd events "
+    "(default: $XDG_STATE_HOME or ~/.local/state, then ktcp/spool/<destination>).",
 )
 @click.option(
     "--dead-letter",

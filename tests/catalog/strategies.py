@@ -882,10 +882,8 @@ def _bsdcompat(draw: Draw) -> Case:
 
 RS = "kernel-ratelimit-suppressed"
 functions = st.one_of(
-    st.sampled_from(["net_ratelimit", "kauditd_printk_skb", "ext4_end_bio"]),
-    st.from_regex(r"[a-z_][a-z0-9_]{0,30}", fullmatch=True).filter(
-        lambda f: not f.startswith("nf_ct_")
-    ),
+    st.sampled_from(["net_ratelimit", "tcp_v4_rcv", "nf_conntrack_in", "inet_csk_bind_conflict"]),
+    st.from_regex(r"tcp_[a-z0-9_]{0,30}", fullmatch=True),
 )
 
 

@@ -1,0 +1,136 @@
+"""Fluentd throughput: records/s through `ktcp exec-filter` and events/s through the forwarder.
+
+    python bench/bench_fluentd.py [--lines 200000] [--tcp-share 0.2] [--runs 3]
+
+exec-filter: a generated kernel log (bench/generate.py) as Fluentd's exec_filter writes it to
+the child (msgpack stream of {"message": <bin line>}), through a real child process over pipes,
+msgpack out; wall time from the first byte written to the child's EOF (start-up included),
+with enrichment off and on (bundled data).
+forwarder: the ECS documents of the same log shipped by FluentdSink (spool on local disk,
+PackedForward, batches of 500 as `ktcp ship` sends) to the forward receiver of the tests
+running in its own process, every message acknowledged; wall time of send() + close().
+Prints a Markdown table with the median of the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import msgpack
+
+from pipeline.chain import Chain
+from pipeline.ecs import to_document
+from pipeline.events import Event
+from pipeline.settings import ParseSettings
+from pipeline.sinks.fluentd import open_sink
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from generate import generate  # noqa: E402
+
+RECEIVER = ROOT / "tests" / "sinks" / "fluentd" / "receiver.py"
+BATCH = 500
+
+
+def exec_filter_once(stream: bytes, enrich: bool) -> tuple[float, int]:
+    env = dict(os.environ, KTCP_ENRICH="1" if enrich else "0")
+    env.pop("PYTHONUNBUFFERED", None)
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "exec-filter", "--timezone", "UTC"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    def feed() -> None:
+        assert proc.stdin is not None
+        for i in range(0, len(stream), 1 << 16):
+            proc.stdin.write(stream[i : i + (1 << 16)])
+        proc.stdin.close()
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    unpacker = msgpack.Unpacker()
+    docs = 0
+    while chunk := proc.stdout.read1(1 << 16):
+        unpacker.feed(chunk)
+        docs += sum(1 for _ in unpacker)
+    writer.join()
+    proc.wait()
+    return time.perf_counter() - started, docs
+
+
+def forwarder_once(docs: list[dict[str, object]]) -> float:
+    receiver = subprocess.Popen(
+        [sys.executable, str(RECEIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert receiver.stdin is not None and receiver.stdout is not None
+    port = int(receiver.stdout.readline())
+    with tempfile.TemporaryDirectory() as spool:
+        sink = open_sink(
+            address=f"127.0.0.1:{port}",
+            tag_prefix="kernel.tcp",
+            spool=Path(spool),
+            deadline_secs=60,
+            handle_signals=False,
+        )
+        started = time.perf_counter()
+        for i in range(0, len(docs), BATCH):
+            sink.send(docs[i : i + BATCH])
+        delivery = sink.close()
+        seconds = time.perf_counter() - started
+    receiver.stdin.close()
+    accepted = int(receiver.stdout.readline())
+    receiver.wait()
+    assert delivery.created == len(docs) == accepted, (delivery, accepted)
+    return seconds
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    args.add_argument("--lines", type=int, default=200_000)
+    args.add_argument("--tcp-share", type=float, default=0.2)
+    args.add_argument("--runs", type=int, default=3)
+    opts = args.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "kern.log"
+        generate(log, opts.lines, opts.tcp_share)
+        lines = log.read_bytes().splitlines()
+    packer = msgpack.Packer(use_bin_type=True)
+    stream = b"".join(packer.pack({"message": line}) for line in lines)
+    chain = Chain(ParseSettings(timezone="UTC"))
+    docs = [to_document(o) for o in chain.scan_block(b"\n".join(lines)) if isinstance(o, Event)]
+
+    rows = []
+    for enrich in (False, True):
+        runs = [exec_filter_once(stream, enrich) for _ in range(opts.runs)]
+        seconds = statistics.median(s for s, _ in runs)
+        events = runs[0][1]
+        label = "on (bundled data)" if enrich else "off"
+        rows.append(
+            f"| exec-filter, msgpack in/out, enrichment {label} | {len(lines):,} records, "
+            f"{events:,} events | {len(lines) / seconds:,.0f} records/s "
+            f"({events / seconds:,.0f} events/s) |"
+        )
+    seconds = statistics.median(forwarder_once(docs) for _ in range(opts.runs))
+    rows.append(
+        f"| forwarder -> local receiver, acked PackedForward | {len(docs):,} events "
+        f"| {len(docs) / seconds:,.0f} events/s |"
+    )
+    print(f"| measure | input | median of {opts.runs} runs |\n|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

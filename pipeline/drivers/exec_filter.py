@@ -1,0 +1,339 @@
+"""The exec_filter stage: the child process Fluentd's `out_exec_filter` feeds (protocols §2).
+
+stdin: Fluentd records, the record only (no tag, no time) - a msgpack stream split anywhere, or
+one JSON object per line. Each record goes through the same Chain as `ktcp parse`, as the JSON
+line it is (the structured-record envelope finds the kernel line under the record keys and the
+`time`/`fluentd_time`/`fluentd_tag` that `<inject>` adds). stdout: one ECS document per event,
+in the format Fluentd's `<parse>` reads, flushed after every batch. Fluentd discards the child's
+stderr, stops reading after one malformed output record and loses data when the child dies, so:
+every record is handled on its own, a bad one is counted and logged (log file and stderr), only
+well-formed records are ever written, and the loop ends only on EOF or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import FrameType
+from typing import IO, Any
+
+import msgpack
+import orjson
+
+from pipeline.catalog import CANDIDATE_RE
+from pipeline.chain import Chain
+from pipeline.ecs import format_time, to_document
+from pipeline.events import Event
+from pipeline.records import MissKind
+from pipeline.sinks.fluentd.protocol import epoch_parts
+
+READ_BYTES = 1 << 16
+DEFAULT_TIME_KEY = "ktcp_time"  # read back by `<parse> time_key ktcp_time  time_type float`
+DEFAULT_TAG_KEY = "ktcp_tag"  # read back by `<extract> tag_key ktcp_tag` (error records only)
+EXCERPT_CHARS = 300  # of a bad record, in its log line
+FORMATS = ("msgpack", "json")
+
+Record = dict[str, Any]
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    input_format: str = "msgpack"
+    output_format: str = "msgpack"
+    pass_unmatched: bool = False  # non-TCP, unmatched and unusable records go out untouched
+    time_key: str | None = DEFAULT_TIME_KEY  # "sec.nsec" of @timestamp, for Fluentd's <parse>
+    error_tag: str | None = None  # also write an error record, tagged so, per bad record
+    tag_key: str = DEFAULT_TAG_KEY
+
+
+@dataclass
+class FilterStats:
+    records: int = 0
+    events: int = 0
+    passed: int = 0  # written through untouched (--pass-unmatched)
+    dropped: int = 0  # non-TCP, unmatched or invalid, not passed
+    bad: int = 0  # not a record at all: broken msgpack/JSON, not a map, failed processing
+    seconds: float = 0.0
+    misses: dict[str, int] = field(default_factory=dict)
+
+    def render(self) -> str:
+        rate = self.records / self.seconds if self.seconds > 0 else 0.0
+        misses = ", ".join(f"{k} {v:,}" for k, v in sorted(self.misses.items())) or "none"
+        return (
+            f"{self.records:,} records in {self.seconds:.2f} s ({rate:,.0f}/s): "
+            f"{self.events:,} events, {self.passed:,} passed through, {self.dropped:,} dropped "
+            f"({misses}), {self.bad:,} bad records"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BadRecord:
+    reason: str
+    excerpt: str
+
+
+# -- decoding: bytes in -> records ---------------------------------------------------------------
+
+
+def textual(value: Any) -> Any:
+    """A decoded msgpack value with every byte string as text: Fluentd sends Ruby strings as
+    msgpack bin or str alike; invalid UTF-8 stays visible as \\xNN (lossless, JSON-safe)."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.decode("utf-8", "backslashreplace")
+    if isinstance(value, dict):
+        return {_key(k): textual(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [textual(v) for v in value]
+    if isinstance(value, msgpack.ExtType | msgpack.Timestamp):
+        return _ext_text(value)
+    return value
+
+
+def _key(key: Any) -> str:
+    text = textual(key)
+    return text if isinstance(text, str) else str(text)
+
+
+def _ext_text(value: msgpack.ExtType | msgpack.Timestamp) -> str:
+    if isinstance(value, msgpack.ExtType) and value.code == 0 and len(value.data) == 8:
+        seconds = int.from_bytes(value.data[:4], "big")
+        return f"{seconds}.{int.from_bytes(value.data[4:], 'big'):09d}"  # Fluentd EventTime
+    if isinstance(value, msgpack.Timestamp):
+        seconds, nanos = divmod(value.to_unix_nano(), 1_000_000_000)
+        return f"{seconds}.{nanos:09d}"
+    return f"ext {value.code}: {value.data.hex()}"
+
+
+def _excerpt(data: bytes | str) -> str:
+    text = data if isinstance(data, str) else data.decode("utf-8", "backslashreplace")
+    text = text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "..."
+    return text.encode("unicode_escape").decode("ascii")
+
+
+class MsgpackRecords:
+    """A msgpack stream split anywhere -> (record, its exact bytes) per object.
+
+    A record may end in a later read; its bytes are kept until then. Garbage in the stream
+    cannot stop the loop: the byte where decoding failed is skipped and decoding resumes.
+    """
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, data: bytes) -> Iterator[tuple[Any, bytes] | BadRecord]:
+        buf = self._pending + data
+        while buf:
+            unpacker = msgpack.Unpacker(raw=True, strict_map_key=False)
+            unpacker.feed(buf)
+            start = 0
+            try:
+                for obj in unpacker:
+                    end = unpacker.tell()
+                    yield obj, buf[start:end]
+                    start = end
+            except Exception as exc:  # any decoding failure: skip one byte and resync
+                reason = f"broken msgpack ({type(exc).__name__} {exc})"
+                yield BadRecord(reason, _excerpt(buf[start : start + 64]))
+                buf = buf[start + 1 :]
+                continue
+            buf = buf[start:]
+            break
+        self._pending = buf
+
+    def finish(self) -> Iterator[BadRecord]:
+        if self._pending:
+            yield BadRecord("input ended inside a msgpack record", _excerpt(self._pending[:64]))
+            self._pending = b""
+
+
+class JsonRecords:
+    """One JSON object per `\\n`-terminated line -> (record, its line)."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, data: bytes) -> Iterator[tuple[Any, bytes] | BadRecord]:
+        buf = self._pending + data
+        cut = buf.rfind(b"\n") + 1
+        self._pending = buf[cut:]
+        for line in buf[:cut].split(b"\n"):
+            yield from self._line(line)
+
+    def _line(self, line: bytes) -> Iterator[tuple[Any, bytes] | BadRecord]:
+        line = line.removesuffix(b"\r")
+        if not line.strip():
+            return
+        try:
+            yield orjson.loads(line), line
+        except orjson.JSONDecodeError as exc:
+            yield BadRecord(f"broken JSON ({exc})", _excerpt(line))
+
+    def finish(self) -> Iterator[tuple[Any, bytes] | BadRecord]:
+        line, self._pending = self._pending, b""
+        yield from self._line(line)
+
+
+# -- the filter ----------------------------------------------------------------------------------
+
+
+class ExecFilter:
+    """Records in, documents out; one instance per child process."""
+
+    def __init__(self, chain: Chain, settings: FilterSettings, out: IO[bytes], log: Log) -> None:
+        self.chain = chain
+        self.settings = settings
+        self.out = out
+        self.log = log
+        self.stats = FilterStats()
+        self._packer = msgpack.Packer(use_bin_type=True)
+        self._records: MsgpackRecords | JsonRecords = (
+            MsgpackRecords() if settings.input_format == "msgpack" else JsonRecords()
+        )
+
+    def feed(self, data: bytes) -> None:
+        """Handle every complete record in `data`; write and flush their output at once."""
+        self._write([self._handle(item) for item in self._records.feed(data)])
+
+    def finish(self) -> None:
+        self._write([self._handle(item) for item in self._records.finish()])
+
+    def _write(self, outputs: list[bytes]) -> None:
+        data = b"".join(outputs)
+        if data:
+            self.out.write(data)
+            self.out.flush()  # Fluentd reads as bytes arrive: never leave a batch in a buffer
+
+    def _handle(self, item: tuple[Any, bytes] | BadRecord) -> bytes:
+        self.stats.records += 1
+        if isinstance(item, BadRecord):
+            return self._bad(item.reason, item.excerpt, None)
+        obj, raw = item
+        try:
+            if not isinstance(obj, dict):
+                return self._bad(f"not a record but {type(obj).__name__}", _excerpt(raw), None)
+            if CANDIDATE_RE.search(raw) is None:
+                # Strings sit verbatim in msgpack and JSON alike: without a catalog keyword in
+                # its bytes the record is non-TCP, as the chain's own prefilter would say.
+                return self._miss(MissKind.NON_TCP, obj, raw)
+            record = textual(obj) if self.settings.input_format == "msgpack" else obj
+            return self._record(record, raw)
+        except Exception as exc:  # a bug must cost one record, never the child
+            return self._bad(f"failed: {type(exc).__name__}: {exc}", _excerpt(raw), None)
+
+    def _record(self, record: Record, raw: bytes) -> bytes:
+        line = orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)
+        outcomes = list(self.chain.scan_block(line))
+        if not outcomes:
+            return self._miss(MissKind.NON_TCP, record, raw)
+        outcome = outcomes[0]
+        if isinstance(outcome, Event):
+            self.stats.events += 1
+            return self._encode(self._document(outcome))
+        if outcome.kind is not MissKind.NON_TCP:
+            self.log(f"{outcome.kind.value} record: {outcome.reason}: {_excerpt(line)}")
+        return self._miss(outcome.kind, record, raw, outcome.reason)
+
+    def _document(self, event: Event) -> Record:
+        doc = to_document(event)
+        doc["event"]["ingested"] = format_time(datetime.now(UTC))
+        if self.settings.time_key:
+            seconds, nanos = epoch_parts(event.timestamp)
+            doc[self.settings.time_key] = f"{seconds}.{nanos:09d}"  # exact with time_type float
+        return doc
+
+    def _miss(self, kind: MissKind, record: Record, raw: bytes, reason: str = "") -> bytes:
+        self.stats.misses[kind.value] = self.stats.misses.get(kind.value, 0) + 1
+        if kind is not MissKind.NON_TCP and self.settings.error_tag:
+            return self._error_record(kind.value, reason, record)
+        if not self.settings.pass_unmatched:
+            self.stats.dropped += 1
+            return b""
+        self.stats.passed += 1
+        if self.settings.input_format == self.settings.output_format:
+            return raw if self.settings.output_format == "msgpack" else raw + b"\n"
+        return self._encode(textual(record))
+
+    def _bad(self, reason: str, excerpt: str, record: Record | None) -> bytes:
+        self.stats.bad += 1
+        self.log(f"bad record #{self.stats.records}: {reason}: {excerpt}")
+        if self.settings.error_tag:
+            return self._error_record("bad", reason, {"excerpt": excerpt})
+        return b""
+
+    def _error_record(self, kind: str, reason: str, record: Record) -> bytes:
+        """A record Fluentd routes by tag (`<extract> tag_key`) instead of losing the problem."""
+        assert self.settings.error_tag is not None
+        error = {
+            self.settings.tag_key: self.settings.error_tag,
+            "error": {"kind": kind, "message": reason},
+            "record": record,
+        }
+        return self._encode(error)
+
+    def _encode(self, doc: Record) -> bytes:
+        if self.settings.output_format == "msgpack":
+            return self._packer.pack(doc)
+        return orjson.dumps(doc, default=str, option=orjson.OPT_NON_STR_KEYS) + b"\n"
+
+
+class _Stop(Exception):
+    """SIGTERM while waiting for input."""
+
+
+def run_filter(
+    chain: Chain, settings: FilterSettings, stdin: IO[bytes], stdout: IO[bytes], log: Log
+) -> FilterStats:
+    """Until EOF or SIGTERM; a SIGTERM mid-batch finishes and flushes that batch first."""
+    stage = ExecFilter(chain, settings, stdout, log)
+    state = {"reading": False, "stop": False}
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        state["stop"] = True
+        if state["reading"]:
+            raise _Stop
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    read = getattr(stdin, "read1", stdin.read)  # whatever is there: never wait for a full block
+    started = time.perf_counter()
+    try:
+        while not state["stop"]:
+            state["reading"] = True
+            try:
+                data = read(READ_BYTES)
+            except _Stop:
+                break
+            finally:
+                state["reading"] = False
+            if not data:
+                stage.finish()
+                break
+            stage.feed(data)
+    except BrokenPipeError:
+        log("Fluentd closed our standard output; stopping")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stage.stats.seconds = time.perf_counter() - started
+    return stage.stats
+
+
+def stderr_log(path: str | None) -> Log:
+    """One line per problem on stderr (Fluentd discards it) and, if given, in a log file."""
+    target = open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115 - process-long
+
+    def log(text: str) -> None:
+        line = f"{datetime.now(UTC).isoformat(timespec='seconds')} ktcp exec-filter: {text}\n"
+        if target is not None:
+            target.write(line)
+            target.flush()
+        sys.stderr.write(line)
+        sys.stderr.flush()
+
+    return log

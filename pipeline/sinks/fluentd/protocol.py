@@ -1,0 +1,121 @@
+"""The forward protocol's bytes: addresses, EventTime, PackedForward messages and their acks.
+
+Only what in_forward accepts as recorded in fluentd-protocols.md: time is always an EventTime
+(ext type 0, big-endian u32 seconds + u32 nanoseconds), never a float; every message carries
+`chunk` so Fluentd answers `{"ack": chunk}` once the events are in its buffer.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgpack
+
+from pipeline.errors import UsageError
+from pipeline.sinks.base import Document
+
+DEFAULT_PORT = 24224
+EVENT_TIME_EXT = 0
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where in_forward listens: a TCP host and port, or a unix socket path."""
+
+    host: str = ""
+    port: int = DEFAULT_PORT
+    path: str | None = None  # unix socket
+
+    def __str__(self) -> str:
+        if self.path is not None:
+            return f"unix:{self.path}"
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def parse_address(text: str) -> Address:
+    """HOST:PORT, [v6]:PORT, HOST (port 24224) or unix:/path/to.sock."""
+    usage = "give --fluentd as HOST:PORT, [IPv6]:PORT or unix:/path/to.sock"
+    if text.startswith("unix:"):
+        path = text[len("unix:") :].removeprefix("//")
+        if not path:
+            raise UsageError(f"--fluentd {text!r}: the unix socket path is empty; {usage}")
+        return Address(path=path)
+    host, port_text = text, ""
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise UsageError(f"--fluentd {text!r}: unbalanced brackets; {usage}")
+        port_text = rest[1:]
+    elif text.count(":") == 1:
+        host, port_text = text.split(":")
+    if not host:
+        raise UsageError(f"--fluentd {text!r}: no host; {usage}")
+    if not port_text:
+        return Address(host=host)
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise UsageError(f"--fluentd {text!r}: port must be 1-65535; {usage}")
+    return Address(host=host, port=int(port_text))
+
+
+def epoch_parts(moment: datetime) -> tuple[int, int]:
+    """(seconds, nanoseconds) since the epoch, in integers (a float would round them)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - _EPOCH
+    return delta.days * 86400 + delta.seconds, delta.microseconds * 1000
+
+
+def event_time(timestamp: str) -> msgpack.ExtType:
+    """EventTime of the document's `@timestamp` (ISO 8601 UTC), exact to the microsecond."""
+    seconds, nanos = epoch_parts(datetime.fromisoformat(timestamp))
+    return msgpack.ExtType(EVENT_TIME_EXT, struct.pack(">II", seconds, nanos))
+
+
+def decode_event_time(value: Any) -> tuple[int, int]:
+    """(seconds, nanoseconds) of an EventTime ext value or an integer time."""
+    if isinstance(value, msgpack.ExtType) and value.code == EVENT_TIME_EXT:
+        seconds, nanos = struct.unpack(">II", value.data)
+        return int(seconds), int(nanos)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, 0
+    raise ValueError(f"not a forward-protocol time: {value!r}")
+
+
+def tag_for(prefix: str, document: Document) -> str:
+    """`<prefix>.<event.action>`: Fluentd routes on it (`<match kernel.**>`)."""
+    action = document.get("event", {}).get("action", "unknown")
+    return f"{prefix}.{action}" if prefix else str(action)
+
+
+def pack_entries(documents: Iterable[Document]) -> bytes:
+    """The PackedForward body: concatenated msgpack `[time, record]` entries."""
+    packer = msgpack.Packer(use_bin_type=True)
+    return b"".join(packer.pack([event_time(d["@timestamp"]), d]) for d in documents)
+
+
+def new_chunk_id() -> str:
+    """A unique chunk id (16 random bytes, URL-safe base64: also usable in a file name)."""
+    return base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode("ascii")
+
+
+def packed_forward(tag: str, entries: bytes, count: int, chunk: str) -> bytes:
+    """`[tag, <bin entries>, {"chunk": id, "size": n}]`: one message, one acknowledgement."""
+    return msgpack.packb([tag, entries, {"chunk": chunk, "size": count}], use_bin_type=True)
+
+
+def ack_of(reply: Any) -> str | None:
+    """The chunk id a Fluentd reply acknowledges (`{"ack": chunk}`), else None."""
+    if isinstance(reply, dict):
+        chunk = reply.get("ack")
+        if isinstance(chunk, bytes):
+            return chunk.decode("utf-8", "replace")
+        if isinstance(chunk, str):
+            return chunk
+    return None

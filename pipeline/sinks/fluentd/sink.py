@@ -1,0 +1,284 @@
+"""The Fluentd sink: documents -> spooled PackedForward messages -> in_forward -> acks.
+
+`send` groups a batch by tag (one forward message per tag, one chunk id per message), writes
+each message to the spool, then pumps: sends queued messages while fewer than WINDOW_CHUNKS
+await their ack, and takes whatever acks have arrived. An event counts as created only when
+the ack of its message arrives; then its spool file goes. When Fluentd is unreachable the
+queue just grows on disk (send does not block) and drains, oldest first, on reconnect; on a
+broken connection every unacknowledged message is sent again (at-least-once, byte-identical).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from pipeline.sinks.base import Delivery, Document, RejectHandler
+from pipeline.sinks.fluentd.connection import AckingSender
+from pipeline.sinks.fluentd.protocol import (
+    Address,
+    new_chunk_id,
+    pack_entries,
+    packed_forward,
+    parse_address,
+    tag_for,
+)
+from pipeline.sinks.fluentd.spool import (
+    DEFAULT_SPOOL_MAX_BYTES,
+    Chunk,
+    Spool,
+    SpoolFullError,
+    default_directory,
+)
+
+WINDOW_CHUNKS = 16  # messages awaiting their ack at once (Fluentd acks each one separately)
+ACK_TIMEOUT_SECS = 60.0  # an ack later than this: assume the connection is dead, resend
+SOCKET_TIMEOUT_SECS = 10.0  # connect / write timeout of one attempt
+RETRY_FIRST_SECS = 0.1
+RETRY_MAX_SECS = 5.0
+STOP_GRACE_SECS = 2.0  # after SIGTERM/SIGINT: wait this long for acks already due, no more
+
+Warn = Callable[[str], None]
+
+
+def _stderr(text: str) -> None:
+    sys.stderr.write(f"ktcp: {text}\n")
+    sys.stderr.flush()
+
+
+class FluentdSink:
+    def __init__(
+        self,
+        sender: AckingSender,
+        spool: Spool,
+        tag_prefix: str,
+        deadline_secs: float,
+        warn: Warn = _stderr,
+        window_chunks: int = WINDOW_CHUNKS,
+        ack_timeout_secs: float = ACK_TIMEOUT_SECS,
+    ) -> None:
+        self.sender = sender
+        self.spool = spool
+        self.tag_prefix = tag_prefix
+        self.deadline_secs = deadline_secs
+        self.warn = warn
+        self.window_chunks = window_chunks
+        self.ack_timeout_secs = ack_timeout_secs
+        self.delivery = Delivery()
+        self.earlier_delivered = 0  # events an earlier run left in the spool, delivered now
+        self.stopping = False  # set by SIGTERM/SIGINT: keep the rest in the spool, exit soon
+        self._queue: deque[Chunk] = deque(spool.earlier())
+        self._inflight: dict[str, tuple[Chunk, float]] = {}
+        self._retry_at = 0.0
+        self._retry_secs = RETRY_FIRST_SECS
+        self._down_since: float | None = None
+        self._last_progress = time.monotonic()
+        self._full_warned = False
+        self._busy = False
+        self._interrupt_pending = False
+        self._previous_handlers: dict[int, Any] = {}
+        if spool.unreadable:
+            warn(f"spool {spool.directory}: ignoring unknown files {', '.join(spool.unreadable)}")
+        earlier = sum(c.count for c in self._queue)
+        if earlier:
+            warn(
+                f"spool {spool.directory} holds {earlier:,} events of an earlier run; "
+                "sending them first"
+            )
+
+    # -- the Sink protocol ---------------------------------------------------------------------
+
+    def send(self, documents: Sequence[Document]) -> None:
+        self._busy = True
+        try:
+            groups: dict[str, list[Document]] = {}
+            for doc in documents:
+                groups.setdefault(tag_for(self.tag_prefix, doc), []).append(doc)
+            for tag, docs in groups.items():
+                self._spool(tag, docs)
+            if not self.stopping:
+                self._pump(wait_secs=0.0)
+        finally:
+            self._busy = False
+        if self._interrupt_pending:
+            self._interrupt_pending = False
+            raise KeyboardInterrupt
+
+    def close(self) -> Delivery:
+        self._busy = True
+        try:
+            grace_end = None
+            while self._queue or self._inflight:
+                now = time.monotonic()
+                if self.stopping:
+                    grace_end = grace_end or now + STOP_GRACE_SECS
+                    if now >= grace_end or not self._inflight:
+                        break
+                elif now - self._last_progress > self.deadline_secs:
+                    self.warn(
+                        f"Fluentd at {self.sender.address} made no progress for "
+                        f"{self.deadline_secs:g}s; giving up"
+                    )
+                    break
+                self._pump(wait_secs=0.2)
+            left = [c for c in (*self._queue, *(c for c, _ in self._inflight.values()))]
+            self.delivery.not_delivered += sum(c.count for c in left if not c.earlier)
+            if left:
+                self.warn(
+                    f"{sum(c.count for c in left):,} events not acknowledged by Fluentd are kept "
+                    f"in {self.spool.directory}; a later run with this spool sends them first"
+                )
+            if self.earlier_delivered:
+                self.warn(f"delivered {self.earlier_delivered:,} events of an earlier run")
+            self.sender.close()
+            self.spool.close()
+        finally:
+            self._busy = False
+            for signum, handler in self._previous_handlers.items():
+                signal.signal(signum, handler)
+            self._previous_handlers.clear()
+        return self.delivery
+
+    # -- signals -------------------------------------------------------------------------------
+
+    def route_signals(self) -> None:
+        """Handle SIGTERM/SIGINT until close() (main thread only)."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._previous_handlers[signum] = signal.getsignal(signum)
+            signal.signal(signum, self.on_signal)
+
+    def on_signal(self, signum: int, frame: FrameType | None) -> None:
+        """SIGTERM/SIGINT: stop reading, keep what is unsent in the spool (it already is)."""
+        first = not self.stopping
+        self.stopping = True
+        if first:
+            if self._busy:
+                self._interrupt_pending = True  # raised once the spool is consistent
+            else:
+                raise KeyboardInterrupt
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _spool(self, tag: str, docs: list[Document]) -> None:
+        chunk_id = new_chunk_id()
+        message = packed_forward(tag, pack_entries(docs), len(docs), chunk_id)
+        while True:
+            try:
+                self._queue.append(self.spool.add(message, len(docs), chunk_id))
+                self._full_warned = False
+                return
+            except SpoolFullError:
+                if not self._full_warned:
+                    self._full_warned = True
+                    self.warn(
+                        f"spool {self.spool.directory} is full ({self.spool.bytes_used:,} of "
+                        f"{self.spool.max_bytes:,} bytes) while Fluentd at "
+                        f"{self.sender.address} does not acknowledge; new events wait, and "
+                        f"are dropped after {self.deadline_secs:g}s without progress"
+                    )
+                stalled = time.monotonic() - self._last_progress > self.deadline_secs
+                if self.stopping or stalled:
+                    self.delivery.not_delivered += len(docs)
+                    return
+                self._pump(wait_secs=0.2)
+
+    def _pump(self, wait_secs: float) -> None:
+        now = time.monotonic()
+        if not self.sender.connected and self._queue and now >= self._retry_at:
+            try:
+                self.sender.connect()
+            except OSError as exc:
+                self._went_down(exc)
+            else:
+                self._came_up()
+        while self.sender.connected and self._queue and len(self._inflight) < self.window_chunks:
+            chunk = self._queue[0]
+            try:
+                self.sender.send_message(chunk.read())
+            except OSError as exc:
+                self._went_down(exc)
+                break
+            self._queue.popleft()
+            self._inflight[chunk.chunk_id] = (chunk, time.monotonic())
+        if not self._inflight:
+            if wait_secs:
+                time.sleep(min(wait_secs, max(0.0, self._retry_at - time.monotonic())))
+            return
+        full = len(self._inflight) >= self.window_chunks or not self._queue
+        acked, failure = self.sender.take_acks(wait_secs if full else 0.0)
+        for chunk_id in acked:
+            found = self._inflight.pop(chunk_id, None)
+            if found is None:
+                continue  # an ack of a message resent meanwhile, counted already
+            chunk = found[0]
+            self.spool.remove(chunk)
+            if chunk.earlier:
+                self.earlier_delivered += chunk.count
+            else:
+                self.delivery.created += chunk.count
+            self._last_progress = time.monotonic()
+        if failure is not None:
+            self._went_down(failure)
+            return
+        oldest = min((sent for _, sent in self._inflight.values()), default=None)
+        if oldest is not None and time.monotonic() - oldest > self.ack_timeout_secs:
+            self.sender.disconnect_quietly()
+            self._went_down(TimeoutError(f"no ack within {self.ack_timeout_secs:g}s"))
+
+    def _went_down(self, exc: BaseException) -> None:
+        """Connection lost: everything unacknowledged goes back to the queue, in order."""
+        back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.sequence)
+        self._inflight.clear()
+        self._queue.extendleft(reversed(back))
+        now = time.monotonic()
+        self._retry_at = now + self._retry_secs
+        self._retry_secs = min(self._retry_secs * 2, RETRY_MAX_SECS)
+        if self._down_since is None:
+            self._down_since = now
+            self.warn(
+                f"Fluentd at {self.sender.address} unreachable ({exc}); spooling to "
+                f"{self.spool.directory} and retrying"
+            )
+
+    def _came_up(self) -> None:
+        self._retry_secs = RETRY_FIRST_SECS
+        self._last_progress = time.monotonic()
+        if self._down_since is not None:
+            self._down_since = None
+            waiting = sum(c.count for c in self._queue)
+            self.warn(f"Fluentd at {self.sender.address} is back; sending {waiting:,} events")
+
+
+def open_sink(
+    *,
+    address: str,
+    tag_prefix: str,
+    spool: Path | None,
+    deadline_secs: float,
+    on_reject: RejectHandler | None = None,
+    spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
+    handle_signals: bool = True,
+    **options: Any,
+) -> FluentdSink:
+    """The sink `ktcp ship --fluentd` writes to. in_forward accepts or refuses whole messages,
+    never single events, so `on_reject` is never called (kept for the Sink family's signature).
+    """
+    where: Address = parse_address(address)
+    directory = spool if spool is not None else default_directory(str(where))
+    sink = FluentdSink(
+        AckingSender(where, SOCKET_TIMEOUT_SECS),
+        Spool(directory, spool_max_bytes),
+        tag_prefix,
+        deadline_secs,
+        **options,
+    )
+    if handle_signals and threading.current_thread() is threading.main_thread():
+        sink.route_signals()
+    return sink

@@ -1,0 +1,207 @@
+"""A small in_forward stand-in: a real socket server speaking the recorded forward protocol.
+
+Decodes Message, Forward, PackedForward and CompressedPackedForward modes; answers
+`{"ack": chunk}` when the option asks (after `ack_delay_secs`); drops the connection on a float
+time as Fluentd does. Tests can stop it (listener and every connection, like a killed Fluentd),
+start it again on the same address, or have it crash after N messages. Used by the tests and
+by bench/bench_fluentd.py.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+
+@dataclass
+class Received:
+    tag: str
+    seconds: int
+    nanos: int
+    record: dict[str, Any]
+
+
+@dataclass
+class ForwardReceiver:
+    unix_path: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    ack_delay_secs: float = 0.0
+    crash_after_messages: int | None = None  # stop everything when this message arrives
+    unanswered_messages: int = 0  # accept this many messages but lose their ack (a stuck peer)
+    accepted: list[Received] = field(default_factory=list)  # events of acknowledged messages
+    messages: int = 0
+    modes: set[str] = field(default_factory=set)
+    chunks: list[str] = field(default_factory=list)
+    connections: int = 0
+    _listener: socket.socket | None = None
+    _conns: list[socket.socket] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _crashed: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def address(self) -> str:
+        return f"unix:{self.unix_path}" if self.unix_path else f"{self.host}:{self.port}"
+
+    def start(self) -> ForwardReceiver:
+        if self.unix_path:
+            if os.path.exists(self.unix_path):
+                os.unlink(self.unix_path)
+            lst = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            lst.bind(self.unix_path)
+        else:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            lst = socket.socket(family, socket.SOCK_STREAM)
+            lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            lst.bind((self.host, self.port))
+            self.port = lst.getsockname()[1]
+        lst.listen(16)
+        lst.settimeout(0.2)
+        self._listener = lst
+        self._crashed.clear()
+        threading.Thread(target=self._accept, args=(lst,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Like a killed Fluentd: the port closes, open connections reset, nothing more is acked."""
+        with self._lock:
+            lst, self._listener = self._listener, None
+            conns, self._conns = self._conns, []
+        if lst is not None:
+            lst.close()
+        for conn in conns:
+            try:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+            except OSError:
+                pass
+
+    def wait_crashed(self, timeout_secs: float) -> bool:
+        return self._crashed.wait(timeout_secs)
+
+    def events(self) -> list[Received]:
+        with self._lock:
+            return list(self.accepted)
+
+    # -- server --------------------------------------------------------------------------------
+
+    def _accept(self, lst: socket.socket) -> None:
+        while self._listener is lst:
+            try:
+                conn, _ = lst.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with self._lock:
+                if self._listener is not lst:
+                    conn.close()
+                    return
+                self._conns.append(conn)
+                self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
+        conn.settimeout(0.2)
+        while True:
+            try:
+                data = conn.recv(65536)
+            except TimeoutError:
+                if conn.fileno() < 0:
+                    return
+                continue
+            except OSError:
+                return
+            if not data:
+                conn.close()
+                return
+            unpacker.feed(data)
+            for message in unpacker:
+                if not self._handle(conn, message):
+                    return
+
+    def _handle(self, conn: socket.socket, message: Any) -> bool:
+        with self._lock:
+            self.messages += 1
+            crash = self.crash_after_messages is not None and (
+                self.messages >= self.crash_after_messages
+            )
+        if crash:
+            self.crash_after_messages = None
+            self._crashed.set()
+            self.stop()
+            return False
+        try:
+            tag, entries, option, mode = _decode(message)
+        except ValueError:
+            conn.close()  # in_forward drops a connection that sends what it cannot accept
+            return False
+        if self.ack_delay_secs:
+            time.sleep(self.ack_delay_secs)
+        with self._lock:
+            if conn not in self._conns:
+                return False  # stopped meanwhile: the events never reached "the buffer"
+            self.modes.add(mode)
+            self.accepted.extend(Received(tag, s, n, r) for s, n, r in entries)
+        chunk = option.get("chunk") if isinstance(option, dict) else None
+        with self._lock:
+            if chunk is not None and self.unanswered_messages > 0:
+                self.unanswered_messages -= 1
+                chunk = None
+        if chunk is not None:
+            self.chunks.append(chunk)
+            try:
+                conn.sendall(msgpack.packb({"ack": chunk}))
+            except OSError:
+                return False
+        return True
+
+
+def _time(value: Any) -> tuple[int, int]:
+    if isinstance(value, msgpack.ExtType) and value.code == 0 and len(value.data) == 8:
+        seconds, nanos = struct.unpack(">II", value.data)
+        return seconds, nanos
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, 0
+    raise ValueError(f"time must be an integer or EventTime, not {value!r}")
+
+
+def _decode(message: Any) -> tuple[str, list[tuple[int, int, dict[str, Any]]], Any, str]:
+    if not isinstance(message, list) or len(message) < 2 or not isinstance(message[0], str):
+        raise ValueError("not a forward message")
+    tag, body = message[0], message[1]
+    option = message[2] if len(message) == 3 and isinstance(message[2], dict) else {}
+    if isinstance(body, list):  # Forward
+        return tag, [(*_time(t), r) for t, r in body], option, "forward"
+    if isinstance(body, bytes):  # PackedForward (maybe gzip)
+        mode = "packed"
+        if option.get("compressed") == "gzip":
+            body, mode = gzip.decompress(body), "compressed"
+        unpacker = msgpack.Unpacker(raw=False)
+        unpacker.feed(body)
+        return tag, [(*_time(t), r) for t, r in unpacker], option, mode
+    if len(message) in (3, 4):  # Message
+        option = message[3] if len(message) == 4 else {}
+        return tag, [(*_time(message[1]), message[2])], option, "message"
+    raise ValueError("unknown forward mode")
+
+
+if __name__ == "__main__":
+    # A receiver in its own process (bench/bench_fluentd.py): prints its port, serves until
+    # stdin closes, then prints how many events it accepted.
+    import sys
+
+    server = ForwardReceiver().start()
+    print(server.port, flush=True)
+    sys.stdin.read()
+    print(len(server.events()), flush=True)
+    server.stop()

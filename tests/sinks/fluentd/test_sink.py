@@ -1,0 +1,256 @@
+"""The forwarder against a real socket server speaking in_forward's recorded protocol.
+
+At-least-once: every event arrives under its own event.id (a resent one carries the same id),
+a document counts as created only after its message's ack, and the spool empties.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.sinks.fluentd import FluentdSink, open_sink
+from pipeline.sinks.fluentd.protocol import epoch_parts
+
+ReceiverFactory = Callable[..., Any]
+Docs = Callable[[int], list[dict[str, Any]]]
+Port = Callable[[], int]
+
+BATCH = 100
+
+
+def ship(sink: FluentdSink, docs: list[dict[str, Any]]) -> Any:
+    for i in range(0, len(docs), BATCH):
+        sink.send(docs[i : i + BATCH])
+    return sink.close()
+
+
+def spooled(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".fwd"))
+
+
+def open_test_sink(address: str, spool: Path, **kwargs: Any) -> FluentdSink:
+    kwargs.setdefault("deadline_secs", 20.0)
+    warnings: list[str] = []
+    sink = open_sink(
+        address=address,
+        tag_prefix="kernel.tcp",
+        spool=spool,
+        handle_signals=False,
+        warn=warnings.append,
+        **kwargs,
+    )
+    sink.warnings = warnings  # type: ignore[attr-defined]
+    return sink
+
+
+def assert_all_arrived(received: list[Any], docs: list[dict[str, Any]]) -> None:
+    sent_ids = {d["event"]["id"]: d for d in docs}
+    got = Counter(r.record["event"]["id"] for r in received)
+    assert set(got) == set(sent_ids), "every event arrives, none invented"
+    for r in received:  # a resent copy is the same event: same id, same record
+        assert r.record == sent_ids[r.record["event"]["id"]]
+
+
+def test_every_event_is_acknowledged_tagged_by_action_and_the_spool_empties(
+    receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    r = receiver().start()
+    docs = make_docs(100)
+    delivery = ship(open_test_sink(r.address, tmp_path), docs)
+    assert delivery.created == len(docs) and delivery.complete
+    events = r.events()
+    assert len(events) == len(docs)  # nothing resent on a healthy connection
+    assert_all_arrived(events, docs)
+    assert r.modes == {"packed"}
+    assert all(e.tag == f"kernel.tcp.{e.record['event']['action']}" for e in events)
+    first = events[0]
+    moment = datetime.fromisoformat(first.record["@timestamp"])
+    assert (first.seconds, first.nanos) == epoch_parts(moment)
+    assert spooled(tmp_path) == []
+
+
+def test_receiver_down_at_start_events_wait_in_the_spool_and_drain_when_it_comes_up(
+    receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    port = unused_port()
+    r = receiver(port=port)
+    sink = open_test_sink(f"127.0.0.1:{port}", tmp_path)
+    docs = make_docs(30)
+    for i in range(0, len(docs), BATCH):
+        sink.send(docs[i : i + BATCH])  # never blocks while Fluentd is away
+    assert sum(int(n.split("-")[1]) for n in spooled(tmp_path)) == len(docs)
+    assert any("unreachable" in w for w in sink.warnings)  # type: ignore[attr-defined]
+    threading.Timer(0.5, r.start).start()
+    delivery = sink.close()
+    assert delivery.created == len(docs)
+    assert_all_arrived(r.events(), docs)
+    assert spooled(tmp_path) == []
+
+
+def test_receiver_killed_mid_stream_and_restarted_loses_nothing(
+    receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    r = receiver(crash_after_messages=4).start()
+
+    def restart() -> None:
+        if r.wait_crashed(30):
+            time.sleep(0.3)
+            r.start()
+
+    threading.Thread(target=restart, daemon=True).start()
+    docs = make_docs(200)
+    delivery = ship(open_test_sink(r.address, tmp_path), docs)
+    assert r.connections >= 2, "the receiver did go down and come back"
+    assert delivery.created == len(docs) and delivery.not_delivered == 0
+    assert_all_arrived(r.events(), docs)
+    assert spooled(tmp_path) == []
+
+
+def test_a_slow_acknowledger_gets_everything_once(
+    receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    r = receiver(ack_delay_secs=0.05).start()
+    docs = make_docs(10)
+    delivery = ship(open_test_sink(r.address, tmp_path, window_chunks=2), docs)
+    assert delivery.created == len(docs)
+    assert len(r.events()) == len(docs)
+    assert_all_arrived(r.events(), docs)
+
+
+def test_an_ack_that_never_comes_means_resend_on_a_new_connection(
+    receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    r = receiver(unanswered_messages=1).start()
+    docs = make_docs(10)
+    delivery = ship(open_test_sink(r.address, tmp_path, ack_timeout_secs=0.5), docs)
+    assert delivery.created == len(docs)
+    assert r.connections == 2
+    assert len(r.events()) > len(docs), "the unanswered message came twice: at-least-once"
+    assert_all_arrived(r.events(), docs)
+
+
+def test_unix_socket(receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs) -> None:
+    r = receiver(unix_path=str(tmp_path / "forward.sock")).start()
+    docs = make_docs(5)
+    delivery = ship(open_test_sink(f"unix:{r.unix_path}", tmp_path / "spool"), docs)
+    assert delivery.created == len(docs)
+    assert_all_arrived(r.events(), docs)
+
+
+def test_ipv6_loopback(receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs) -> None:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.fail("this machine has no IPv6 loopback; the [v6]:PORT form cannot be tested")
+    r = receiver(host="::1").start()
+    docs = make_docs(5)
+    delivery = ship(open_test_sink(f"[::1]:{r.port}", tmp_path), docs)
+    assert delivery.created == len(docs)
+
+
+def test_unsent_events_survive_the_run_and_go_first_in_the_next(
+    receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    port = unused_port()
+    old, new = make_docs(20), make_docs(30)[200:]
+    first = open_test_sink(f"127.0.0.1:{port}", tmp_path, deadline_secs=0.5)
+    delivery = ship(first, old)
+    assert (delivery.created, delivery.not_delivered) == (0, len(old))
+    assert not delivery.complete
+    assert sum(int(n.split("-")[1]) for n in spooled(tmp_path)) == len(old)
+    assert any("a later run with this spool" in w for w in first.warnings)  # type: ignore[attr-defined]
+
+    r = receiver(port=port).start()
+    second = open_test_sink(r.address, tmp_path)
+    delivery = ship(second, new)
+    assert delivery.created == len(new)  # this run's own events; the earlier ones are reported
+    assert any("earlier run" in w for w in second.warnings)  # type: ignore[attr-defined]
+    ids = [e.record["event"]["id"] for e in r.events()]
+    assert set(ids[: len(old)]) == {d["event"]["id"] for d in old}, "the spool drains first"
+    assert_all_arrived(r.events(), old + new)
+    assert spooled(tmp_path) == []
+
+
+def test_a_full_spool_warns_and_counts_what_it_could_not_keep(
+    tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    docs = make_docs(40)
+    sink = open_test_sink(
+        f"127.0.0.1:{unused_port()}", tmp_path, deadline_secs=0.3, spool_max_bytes=300_000
+    )
+    delivery = ship(sink, docs)
+    kept = sum(int(name.split("-")[1]) for name in spooled(tmp_path))
+    assert 0 < kept < len(docs)
+    assert delivery.not_delivered == len(docs) and delivery.created == 0
+    assert sum(1 for w in sink.warnings if "is full" in w) >= 1  # type: ignore[attr-defined]
+    assert sum(os.path.getsize(tmp_path / n) for n in spooled(tmp_path)) <= 300_000
+
+
+def test_two_runs_cannot_drain_one_spool(tmp_path: Path, unused_port: Port) -> None:
+    from pipeline.errors import UsageError
+
+    first = open_test_sink(f"127.0.0.1:{unused_port()}", tmp_path, deadline_secs=0.2)
+    with pytest.raises(UsageError, match="in use"):
+        open_test_sink(f"127.0.0.1:{unused_port()}", tmp_path)
+    first.close()
+
+
+KTCP = [sys.executable, "-c", "from pipeline.cli import main; main()"]
+KERN_LOG = Path(__file__).parent.parent.parent / "data" / "fluentd" / "kern.log"
+
+
+def test_sigterm_keeps_unsent_events_and_the_next_run_sends_them_first(
+    receiver: ReceiverFactory, tmp_path: Path, unused_port: Port, make_docs: Docs
+) -> None:
+    total = 60 * len(make_docs(1))  # 50 copies of kern.log, then 10 more
+    port, spool = unused_port(), tmp_path / "spool"
+    ship_args = ["ship", "--fluentd", f"127.0.0.1:{port}", "--spool", str(spool)]
+    ship_args += ["--timezone", "UTC", "--year", "2026", "-"]
+    lines = KERN_LOG.read_bytes()
+    proc = subprocess.Popen(
+        [*KTCP, *ship_args], stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=_env()
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(lines * 50)  # over 500 events: full batches, spooled and sent
+    proc.stdin.flush()
+    deadline = time.monotonic() + 20
+    while not (spool.exists() and spooled(spool)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.stdin.write(lines * 10)  # more, partly still in the reader's batch at the signal
+    proc.stdin.flush()
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1, err.decode()
+    assert sum(int(n.split("-")[1]) for n in spooled(spool)) == total
+    assert f"not delivered {total:,}".encode() in err
+
+    r = receiver(port=port).start()
+    again = subprocess.run(
+        [*KTCP, *ship_args], input=b"", capture_output=True, timeout=60, env=_env()
+    )
+    assert again.returncode == 0, again.stderr.decode()
+    assert f"delivered {total:,} events of an earlier run".encode() in again.stderr
+    assert len({e.record["event"]["id"] for e in r.events()}) == total
+    assert spooled(spool) == []
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONUNBUFFERED", None)
+    env["KTCP_ENRICH"] = "0"
+    return env
