@@ -72,7 +72,7 @@ def main() -> None:
         assert resolver is not None
         start = time.perf_counter()
         for event in events:
-            resolver(event)
+            resolver(event.detail)
         calls.append(args.lookups / (time.perf_counter() - start))
         print(
             f"run {run}: lookup(ip) {lookups[-1]:,.0f}/s, resolver(event) {calls[-1]:,.0f}/s"

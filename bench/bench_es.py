@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.chain import Chain
-from pipeline.drivers.inputs import read_path
+from pipeline.drivers.inputs import read_input
 from pipeline.drivers.run import run
 from pipeline.settings import ParseSettings
 from pipeline.sinks.elasticsearch import BulkHelper, open_sink
@@ -80,7 +80,7 @@ def ship_once(url: str, path: Path, helper: BulkHelper, chunk_docs: int) -> tupl
         url=url, data_stream=stream, deadline_secs=120, helper=helper, chunk_docs=chunk_docs
     )
     started = time.perf_counter()
-    result = run(Chain(ParseSettings(timezone="UTC")), [str(path)], read_path, sink)
+    result = run(Chain(ParseSettings(timezone="UTC")), [str(path)], read_input, sink)
     return time.perf_counter() - started, result.delivery
 
 
@@ -95,7 +95,7 @@ def parse_only(path: Path) -> float:
             return Delivery()
 
     started = time.perf_counter()
-    run(Chain(ParseSettings(timezone="UTC")), [str(path)], read_path, Discard())
+    run(Chain(ParseSettings(timezone="UTC")), [str(path)], read_input, Discard())
     return time.perf_counter() - started
 
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline import envelopes
 from pipeline.catalog import CANDIDATE_RE, Invalid, Match, classify
+from pipeline.catalog.base import KernelMessage
 from pipeline.clock import Clock, utc_now
 from pipeline.events import Event
 from pipeline.identity import event_id
 from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine
 from pipeline.settings import MAX_LINE_BYTES, ParseSettings
 
-Enrich = Callable[[Event], PeerInfo | None]
+Enrich = Callable[[KernelMessage], PeerInfo | None]
 
 KERNEL_IDENTS = frozenset({"kernel", "klogd", "vmunix", "unix"})
 
@@ -149,7 +150,10 @@ class Chain:
             self._occurrences[key] += 1
             occurrence = self._occurrences[key]
         severity = env.severity if env.severity is not None else found.level
-        event = Event(
+        peer = None
+        if self.enrich is not None and found.message.peer_ip is not None:
+            peer = self.enrich(found.message)
+        return Event(
             detail=found.message,
             family=found.family,
             envelope=env,
@@ -169,10 +173,8 @@ class Chain:
             ),
             host=host,
             severity=severity,
+            peer=peer,
         )
-        if self.enrich is not None and found.message.peer_ip is not None:
-            event = replace(event, peer=self.enrich(event))
-        return event
 
 
 def _time_key(env: Envelope) -> str:

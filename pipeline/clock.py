@@ -16,6 +16,11 @@ class TimeSource(StrEnum):
     INGEST = "ingest"  # nothing said when: the time of reading
 
 
+# (UTC timestamp, where it came from, whether the year was inferred)
+Resolved = tuple[datetime, TimeSource, bool]
+NAIVE_CACHE_ENTRIES = 1 << 16
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -32,27 +37,23 @@ class Clock:
         self.boot_time = boot_time
         self.year = year
         self.now = now
+        self._naive_cache: dict[tuple[datetime, bool], Resolved] = {}
 
-    def resolve(self, env: Envelope) -> tuple[datetime, TimeSource, bool]:
+    def resolve(self, env: Envelope) -> Resolved:
         """(UTC timestamp, where it came from, whether the year was inferred)."""
         if env.wall_time is not None:
             return env.wall_time.astimezone(UTC), TimeSource.ENVELOPE, False
         if env.naive_time is not None:
-            if not env.year_missing:
-                return (
-                    env.naive_time.replace(tzinfo=self.zone).astimezone(UTC),
-                    (TimeSource.ENVELOPE),
-                    False,
-                )
-            if self.year is not None:
-                stamped = _with_year(env.naive_time, self.year)
-                if stamped is not None:
-                    return (
-                        stamped.replace(tzinfo=self.zone).astimezone(UTC),
-                        (TimeSource.ENVELOPE),
-                        False,
-                    )
-            return self._infer_year(env.naive_time), TimeSource.ENVELOPE, True
+            # Lines of one second share their stamp; the zone and year work is done once per stamp
+            # (a year inferred now stays right for a year of running).
+            key = (env.naive_time, env.year_missing)
+            cached = self._naive_cache.get(key)
+            if cached is None:
+                if len(self._naive_cache) >= NAIVE_CACHE_ENTRIES:
+                    self._naive_cache.clear()
+                cached = self._resolve_naive(env.naive_time, env.year_missing)
+                self._naive_cache[key] = cached
+            return cached
         if env.uptime is not None and self.boot_time is not None:
             return (
                 (self.boot_time + timedelta(seconds=env.uptime)).astimezone(UTC),
@@ -60,6 +61,15 @@ class Clock:
                 False,
             )
         return self.now(), TimeSource.INGEST, False
+
+    def _resolve_naive(self, naive: datetime, year_missing: bool) -> Resolved:
+        if not year_missing:
+            return naive.replace(tzinfo=self.zone).astimezone(UTC), TimeSource.ENVELOPE, False
+        if self.year is not None:
+            stamped = _with_year(naive, self.year)
+            if stamped is not None:
+                return stamped.replace(tzinfo=self.zone).astimezone(UTC), TimeSource.ENVELOPE, False
+        return self._infer_year(naive), TimeSource.ENVELOPE, True
 
     def _infer_year(self, naive: datetime) -> datetime:
         """The year that puts the time closest to, and not far after, the time of reading."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Annotated, Any, ClassVar
 
@@ -66,10 +66,17 @@ class KernelMessage(BaseModel):
     transport: str | None = "tcp"  # None: the message does not say (conntrack, socket API)
 
     def extra_fields(self) -> dict[str, Any]:
-        """The family's own fields (and computed ones) that are set, for ktcp.<namespace>.*."""
-        data = self.model_dump(exclude_none=True, mode="json")
-        names = self.ECS_NAMES
-        return {names.get(k, k): v for k, v in data.items() if k not in self.COMMON_FIELDS}
+        """The family's own fields (and computed ones) that are set, for ktcp.<namespace>.*.
+
+        Plain attribute reads (not model_dump): this runs once per event on the hot path.
+        """
+        out: dict[str, Any] = {}
+        for attr, name in _extra_names(type(self)):
+            value = getattr(self, attr)
+            if value is None:
+                continue
+            out[name] = value if isinstance(value, _JSON_NATIVE) else str(value)
+        return out
 
     @classmethod
     def extra_field_schemas(cls) -> dict[str, dict[str, Any]]:
@@ -79,6 +86,16 @@ class KernelMessage(BaseModel):
         )
         names = cls.ECS_NAMES
         return {names.get(k, k): p for k, p in props.items() if k not in cls.COMMON_FIELDS}
+
+
+_JSON_NATIVE = (str, int, float, bool)
+
+
+@cache
+def _extra_names(model: type[KernelMessage]) -> tuple[tuple[str, str], ...]:
+    """(attribute, name under ktcp.<namespace>) of a family's own and computed fields."""
+    attrs = [*model.model_fields, *model.model_computed_fields]
+    return tuple((a, model.ECS_NAMES.get(a, a)) for a in attrs if a not in model.COMMON_FIELDS)
 
 
 Converter = Callable[[dict[str, Any]], dict[str, Any]]

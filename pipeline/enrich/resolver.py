@@ -6,9 +6,9 @@ import functools
 from collections.abc import Sequence
 from ipaddress import IPv6Address
 
+from pipeline.catalog.base import KernelMessage
 from pipeline.enrich.answer import Answer, IPAddress, Provider
 from pipeline.enrich.names import IspNames
-from pipeline.events import Event
 from pipeline.records import PeerInfo
 
 UNKNOWN = "unknown"
@@ -30,9 +30,9 @@ class IspResolver:
         # functools' C LRU: a hit costs one hash and one dict probe, no Python frame.
         self.lookup = functools.lru_cache(maxsize=cache_size)(self._resolve)
 
-    def __call__(self, event: Event) -> PeerInfo | None:
-        """The Chain's `enrich` callable: facts about the event's peer, if it names one."""
-        peer = event.detail.peer_ip
+    def __call__(self, message: KernelMessage) -> PeerInfo | None:
+        """The Chain's `enrich` callable: facts about the message's peer, if it names one."""
+        peer = message.peer_ip
         return None if peer is None else self.lookup(peer)
 
     def explain(self, ip: IPAddress) -> list[tuple[str, PeerInfo | None]]:

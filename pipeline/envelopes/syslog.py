@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
 from pipeline.envelopes.base import (
     FACILITY_NAMES,
@@ -74,13 +75,8 @@ def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
         wall = parse_iso(m.group("iso"))
         name = "syslog-3339"
     else:
-        year = m.group("year")
-        naive = naive_datetime(
-            int(year) if year else PLACEHOLDER_YEAR,
-            month_number(m.group("month")),
-            int(m.group("day")),
-            m.group("clock"),
-            m.group("fraction"),
+        naive = _stamp(
+            m.group("year"), m.group("month"), m.group("day"), m.group("clock"), m.group("fraction")
         )
         name = "syslog-3164"
     uptime, message = split_uptime(rest)
@@ -100,6 +96,16 @@ def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
             ident=m.group("tag"),
             extra={"pid": pid} if pid else {},
         )
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _stamp(
+    year: str | None, month: str, day: str, clock: str, fraction: str | None
+) -> datetime | None:
+    """The printed time; cached because a busy log prints many lines per second."""
+    return naive_datetime(
+        int(year) if year else PLACEHOLDER_YEAR, month_number(month), int(day), clock, fraction
     )
 
 

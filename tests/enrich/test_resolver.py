@@ -100,4 +100,4 @@ def test_event_without_a_peer_address_gets_nothing(bundled: IspResolver) -> None
     event = Chain().process(RawLine(WINDOW_SHRINK))
     assert isinstance(event, Event)
     no_peer = replace(event, detail=event.detail.model_copy(update={"peer_ip": None}))
-    assert bundled(no_peer) is None
+    assert bundled(no_peer.detail) is None

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.chain import Chain
-from pipeline.drivers.inputs import read_path
+from pipeline.drivers.inputs import read_input
 from pipeline.ecs import to_document
 from pipeline.events import Event
 from pipeline.settings import ParseSettings
@@ -23,7 +23,7 @@ SEED = Path(__file__).resolve().parents[2] / "data" / "elasticsearch" / "seed.lo
 
 def documents() -> list[Document]:
     chain = Chain(ParseSettings(timezone="UTC"))
-    return [to_document(e) for e in read_path(chain, str(SEED)) if isinstance(e, Event)]
+    return [to_document(e) for e in read_input(chain, str(SEED)) if isinstance(e, Event)]
 
 
 @pytest.mark.parametrize("helper", list(BulkHelper))

@@ -114,7 +114,7 @@ def test_write_templates_writes_what_render_gives(tmp_path: Path) -> None:
 def test_the_mapping_covers_every_field_a_document_carries() -> None:
     # dynamic: false would keep an unmapped field out of the index without a word: catch it here
     from pipeline.chain import Chain
-    from pipeline.drivers.inputs import read_path
+    from pipeline.drivers.inputs import read_input
     from pipeline.ecs import flatten, to_document
     from pipeline.events import Event
     from pipeline.settings import ParseSettings
@@ -128,7 +128,7 @@ def test_the_mapping_covers_every_field_a_document_carries() -> None:
     seen: set[str] = set()
     for path in inputs:
         chain = Chain(ParseSettings(timezone="UTC"))
-        for outcome in read_path(chain, str(path)):
+        for outcome in read_input(chain, str(path)):
             if isinstance(outcome, Event):
                 seen.update(flatten(to_document(outcome)))
     assert "source.ip" in seen
