@@ -71,7 +71,7 @@ def _keyword_index() -> dict[str, tuple[Family, bool]]:
     """Keyword -> (its family, whether a line holding it but matching nothing is a gap)."""
     index: dict[str, tuple[Family, bool]] = {}
     for family in FAMILIES:
-        for word in family.loose_keywords:
+        for word in (*family.loose_keywords, *family.routing_only_keywords):
             index[word] = (family, False)
         for word in family.keywords:
             index[word] = (family, True)
@@ -85,8 +85,13 @@ _DISPATCH_RE = re.compile(_alternation(tuple(_KEYWORDS)))
 
 # Over raw input bytes: a line holding none of these cannot be a TCP-family message in any
 # envelope (journald's byte-array MESSAGE form included), so it is counted without parsing.
-CANDIDATE_WORDS: tuple[str, ...] = tuple(sorted(set(_KEYWORDS) | set(_TCP_WORDS) | {'"MESSAGE":['}))
-CANDIDATE_RE = re.compile(_alternation(CANDIDATE_WORDS).encode())
+_ROUTING_ONLY = {w for f in FAMILIES for w in f.routing_only_keywords}
+CANDIDATE_WORDS: tuple[str, ...] = tuple(
+    sorted((set(_KEYWORDS) - _ROUTING_ONLY) | set(_TCP_WORDS) | {'"MESSAGE":['})
+)
+# Firewall logs (`... PROTO=TCP SPT=...`, iptables LOG / UFW) can be most of a kern.log and are
+# not TCP-stack messages: their `TCP` alone does not make a line a candidate.
+CANDIDATE_RE = re.compile(_alternation(CANDIDATE_WORDS).replace("TCP", "(?<!PROTO=)TCP").encode())
 
 _REASON_INPUT_CHARS = 60  # a bad value is quoted in the miss reason, cut to this length
 

@@ -134,6 +134,9 @@ class Family:
     # Keywords too common in other subsystems' lines (`registered`, `Undo `) to call a line
     # holding them a catalog gap: they pick the family, but a miss stays ordinary noise.
     loose_keywords: tuple[str, ...] = ()
+    # Loose keywords so common in other subsystems (kauditd's `callbacks suppressed`) that they
+    # must not make a line a candidate by themselves; they still pick this family.
+    routing_only_keywords: tuple[str, ...] = ()
 
     def match(self, message: str) -> tuple[Wording, dict[str, Any]] | None:
         for wording in self.wordings:

@@ -48,9 +48,11 @@ FAMILY = Family(
             re.compile(r"printk: (?P<count>\d+) messages suppressed\.?"),
         ),
     ),
-    keywords=("messages suppressed",),
-    # other subsystems print the same summary: not a catalog gap when no wording fits
-    loose_keywords=("callbacks suppressed",),
+    keywords=("messages suppressed", "net_ratelimit"),
+    # Every subsystem prints `callbacks suppressed` (kauditd's is frequent): it routes a line
+    # here, but only the networking limiters' names (net_ratelimit, and tcp_* / nf_conntrack_*
+    # / nf_ct_* through the catalog's TCP words) make a line worth parsing.
+    routing_only_keywords=("callbacks suppressed",),
     namespace="suppressed",
     level=4,
     event_type=("info",),

@@ -100,3 +100,20 @@ def test_a_line_holding_two_families_keywords_reaches_the_one_that_matches() -> 
     found = classify("nf_ct_l4proto_log_invalid: 12 callbacks suppressed")
     assert isinstance(found, Match)
     assert found.family.action == "kernel-ratelimit-suppressed"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"[UFW BLOCK] IN=ens3 OUT= SRC=45.155.205.233 DST=10.0.0.5 PROTO=TCP SPT=51234 DPT=3389",
+        b"kauditd_printk_skb: 14 callbacks suppressed",
+    ],
+)
+def test_frequent_noise_is_not_even_a_candidate(line: bytes) -> None:
+    # firewall logs and other subsystems' rate-limit summaries are counted without parsing
+    assert CANDIDATE_RE.search(line) is None
+
+
+def test_networking_rate_limit_summaries_stay_candidates() -> None:
+    for line in (b"net_ratelimit: 3 callbacks suppressed", b"tcp_v4_rcv: 3 callbacks suppressed"):
+        assert CANDIDATE_RE.search(line) is not None
