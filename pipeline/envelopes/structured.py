@@ -36,6 +36,10 @@ _JOURNALD_MARKS = (
     "_SOURCE_MONOTONIC_TIMESTAMP",
     "SYSLOG_IDENTIFIER",
     "PRIORITY",
+    "SYSLOG_FACILITY",
+    "_HOSTNAME",
+    "_MACHINE_ID",
+    "__MONOTONIC_TIMESTAMP",
 )
 _FLUENT_BIT_KMSG = ("priority", "sec", "usec")
 

@@ -24,7 +24,8 @@ CHAIN = bare_chain()
 def test_rendered_values_come_back(form: Format, data: st.DataObject) -> None:
     message, expected = data.draw(form.cases)
     family = BY_ACTION[form.action]
-    assert any(k in message for k in family.keywords + family.loose_keywords + family.routing_only_keywords)
+    words = family.keywords + family.loose_keywords + family.routing_only_keywords
+    assert any(k in message for k in words)
     assert checked(flat(CHAIN.process(RawLine(message)))) == expected
 
 

@@ -51,7 +51,8 @@ def test_each_line_gives_exactly_its_expected_fields(action: str) -> None:
 def test_every_line_holds_a_keyword_of_its_family(action: str) -> None:
     family = BY_ACTION[action]
     for line in _lines(action):
-        assert any(k in line for k in family.keywords + family.loose_keywords + family.routing_only_keywords), line
+        words = family.keywords + family.loose_keywords + family.routing_only_keywords
+        assert any(k in line for k in words), line
 
 
 def test_every_wording_of_every_family_has_an_expected_row() -> None:
