@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -54,6 +55,16 @@ FAMILIES: tuple[Family, ...] = (
 
 BY_ACTION: dict[str, Family] = {f.action: f for f in FAMILIES}
 
+
+class CandidateMatch(Protocol):
+    def start(self) -> int: ...
+
+    def end(self) -> int: ...
+
+
+class CandidateSearch(Protocol):
+    def search(self, data: bytes, pos: int = ...) -> CandidateMatch | None: ...
+
 # A message "looks like TCP" when it starts with a TCP-family subsystem prefix; such a line that
 # no wording matches is a catalog gap, reported as unmatched rather than as noise.
 _TCP_LOOKING_RE = re.compile(
@@ -90,8 +101,19 @@ CANDIDATE_WORDS: tuple[str, ...] = tuple(
     sorted((set(_KEYWORDS) - _ROUTING_ONLY) | set(_TCP_WORDS) | {'"MESSAGE":['})
 )
 # Firewall logs (`... PROTO=TCP SPT=...`, iptables LOG / UFW) can be most of a kern.log and are
-# not TCP-stack messages: their `TCP` alone does not make a line a candidate.
-CANDIDATE_RE = re.compile(_alternation(CANDIDATE_WORDS).replace("TCP", "(?<!PROTO=)TCP").encode())
+# not TCP-stack messages: a `TCP` that is a KEY=value's value does not make a line a candidate.
+_CANDIDATE_PATTERN = _alternation(CANDIDATE_WORDS)
+# The scan covers every input byte, so it uses RE2 (a DFA: one pass, whatever the number of
+# keywords) when installed; Python's re tries the alternation at every position, ~15x slower.
+CANDIDATE_RE: CandidateSearch
+try:
+    import re2
+except ImportError:  # pragma: no cover - google-re2 is a dependency; keep working without it
+    CANDIDATE_RE = re.compile(_CANDIDATE_PATTERN.replace("TCP", "(?<!=)TCP").encode())
+else:  # RE2 has no look-behind: the character before TCP stays on the same line instead
+    CANDIDATE_RE = re2.compile(
+        ("(?m)" + _CANDIDATE_PATTERN.replace("TCP", "(?:^|[^=\\n])TCP")).encode()
+    )
 
 _REASON_INPUT_CHARS = 60  # a bad value is quoted in the miss reason, cut to this length
 
