@@ -72,7 +72,11 @@ class Chain:
     # -- whole blocks of file bytes (the fast path) --------------------------------------------
 
     def scan_block(
-        self, data: bytes, path: str | None = None, base_offset: int | None = None
+        self,
+        data: bytes,
+        path: str | None = None,
+        base_offset: int | None = None,
+        file_id: str | None = None,
     ) -> Iterator[Event | Miss]:
         """Outcomes for the candidate lines of a block of complete lines; the rest are counted.
 
@@ -100,7 +104,7 @@ class Chain:
             if line.endswith(b"\r"):
                 line = line[:-1]
             offset = None if base_offset is None else base_offset + start
-            outcome = self._process(line, path, offset)
+            outcome = self._process(line, path, offset, file_id)
             self.stats.count(outcome)
             yield outcome
         self.stats.non_tcp += lines - candidates
@@ -114,11 +118,13 @@ class Chain:
         self.stats.count(outcome)
         return outcome
 
-    def _process(self, line: bytes, path: str | None, offset: int | None) -> Event | Miss:
+    def _process(
+        self, line: bytes, path: str | None, offset: int | None, file_id: str | None
+    ) -> Event | Miss:
         if len(line) > MAX_LINE_BYTES:
-            raw = RawLine(decode(line[:MAX_LINE_BYTES]), path, offset)
+            raw = RawLine(decode(line[:MAX_LINE_BYTES]), path, offset, file_id)
             return Miss(MissKind.INVALID, f"line longer than {MAX_LINE_BYTES} bytes", raw)
-        return self._classify(RawLine(decode(line), path, offset))
+        return self._classify(RawLine(decode(line), path, offset, file_id))
 
     def _classify(self, raw: RawLine) -> Event | Miss:
         try:
@@ -166,6 +172,7 @@ class Chain:
                 boot_id=env.boot_id,
                 sequence=env.sequence,
                 path=raw.path,
+                file_id=raw.file_id,
                 offset=raw.offset,
                 time_key=time_key,
                 message=env.message,

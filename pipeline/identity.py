@@ -16,13 +16,18 @@ def event_id(
     sequence: int | None,
     path: str | None,
     offset: int | None,
+    file_id: str | None = None,
     time_key: str,
     message: str,
     occurrence: int,
 ) -> str:
-    """1. boot id + kmsg sequence; 2. host + file + byte offset; 3. host + time + text + count."""
+    """1. boot id + kmsg sequence; 2. host + file + byte offset; 3. host + time + text + count.
+
+    A file is its path and the fingerprint of its first line: a rotated-in file restarts at
+    offset 0 under the same name and must not take the ids of the lines it replaced.
+    """
     if boot_id and sequence is not None:
         return _digest("kmsg", boot_id, str(sequence))
     if path is not None and offset is not None:
-        return _digest("file", host or "", path, str(offset))
+        return _digest("file", host or "", path, file_id or "", str(offset))
     return _digest("text", host or "", time_key, message, str(occurrence))

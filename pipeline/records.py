@@ -14,6 +14,7 @@ class RawLine:
     text: str
     path: str | None = None  # absolute file path; None for stdin, journald, Fluentd records
     offset: int | None = None  # byte offset of the line's first byte in the (decompressed) file
+    file_id: str | None = None  # fingerprint of the file's first line: tells rotated files apart
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ class CandidateMatch(Protocol):
 class CandidateSearch(Protocol):
     def search(self, data: bytes, pos: int = ...) -> CandidateMatch | None: ...
 
+
 # A message "looks like TCP" when it starts with a TCP-family subsystem prefix; such a line that
 # no wording matches is a catalog gap, reported as unmatched rather than as noise.
 _TCP_LOOKING_RE = re.compile(

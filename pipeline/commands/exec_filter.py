@@ -118,4 +118,3 @@ def exec_filter_command(
         log,
     )
     log(stats.render())
-

@@ -65,6 +65,6 @@ def read_input(
     notice: Notice | None = None,
 ) -> Iterator[Event | Miss]:
     for block in blocks(name, follow, notice):
-        yield from chain.scan_block(block.data, block.path, block.offset)
+        yield from chain.scan_block(block.data, block.path, block.offset, block.file_id)
         if progress is not None:
             progress(len(block.data))

@@ -15,7 +15,13 @@ from collections.abc import Iterator
 
 from pipeline.errors import InputError
 from pipeline.settings import READ_BLOCK_BYTES
-from pipeline.sources.blocks import Block, complete_lines, split_complete
+from pipeline.sources.blocks import (
+    FINGERPRINT_BYTES,
+    Block,
+    complete_lines,
+    fingerprint,
+    split_complete,
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 DEFAULT_POLL_SECS = 0.25
@@ -77,6 +83,7 @@ def follow_file(
     poll = min(max(poll_secs, MIN_POLL_SECS), MAX_POLL_SECS)
     absolute = os.path.abspath(path)
     stream: io.FileIO | None = None
+    file_id: str | None = None
     position = 0
     pending = b""
     skip_existing = not from_start
@@ -90,11 +97,14 @@ def follow_file(
                     continue
                 position = stream.seek(0, os.SEEK_END) if skip_existing else 0
                 skip_existing = False
+                file_id = _first_line_id(stream)
             chunk = stream.read(block_bytes)
             if chunk:
                 lines, pending = split_complete(pending, chunk)
                 if lines:
-                    yield Block(lines, absolute, position)
+                    if file_id is None:  # the file was empty when opened
+                        file_id = _first_line_id(stream)
+                    yield Block(lines, absolute, position, file_id)
                     position += len(lines)
                 continue
             moved = _replaced_or_truncated(stream, path, position + len(pending))
@@ -102,10 +112,11 @@ def follow_file(
                 stop.wait(poll)
                 continue
             if pending:  # the old file ended without a newline: its last line is complete now
-                yield Block(pending, absolute, position)
+                yield Block(pending, absolute, position, file_id)
                 pending = b""
             if moved == "truncated":
                 position = stream.seek(0)
+                file_id = None  # new content: known again from its first line
             else:
                 stream.close()
                 stream = None
@@ -114,6 +125,14 @@ def follow_file(
     finally:
         if stream is not None:
             stream.close()
+
+
+def _first_line_id(stream: io.FileIO) -> str | None:
+    """Fingerprint of the followed file's first line, read without moving the stream."""
+    try:
+        return fingerprint(os.pread(stream.fileno(), FINGERPRINT_BYTES, 0))
+    except OSError:
+        return None
 
 
 def _open_if_present(path: str) -> io.FileIO | None:

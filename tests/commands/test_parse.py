@@ -161,3 +161,59 @@ def test_binary_garbage_never_crashes_and_is_accounted(tmp_path: Path, name: str
         + counts["unmatched TCP-like lines"]
         + counts["invalid lines"]
     )
+
+
+def test_a_rotated_in_file_under_the_same_name_does_not_reuse_old_ids(tmp_path: Path) -> None:
+    # logrotate: yesterday's kern.log becomes kern.log.1.gz, a new kern.log starts at offset 0.
+    log = tmp_path / "kern.log"
+    log.write_text("Nov 23 10:00:00 web1 kernel: " + SEED)
+    yesterday = [d["event"]["id"] for d in ndjson(ktcp("parse", str(log), "-o", "ndjson").stdout)]  # type: ignore[index]
+    rotated = tmp_path / "kern.log.1.gz"
+    rotated.write_bytes(gzip.compress(log.read_bytes()))
+    log.write_text("Nov 24 10:00:00 web1 kernel: " + SEED)
+    today = [d["event"]["id"] for d in ndjson(ktcp("parse", str(log), "-o", "ndjson").stdout)]  # type: ignore[index]
+    assert len(yesterday) == len(today) == 1
+    assert today != yesterday  # same path, same offset, different file: a new event
+    again = [d["event"]["id"] for d in ndjson(ktcp("parse", str(log), "-o", "ndjson").stdout)]  # type: ignore[index]
+    assert again == today
+
+
+def test_follow_prints_new_events_as_they_are_written_and_across_rotation(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    log = tmp_path / "kern.log"
+    log.write_text("Nov 24 09:59:59 web1 kernel: " + SEED)  # before the start: not shown
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "parse", "--follow", str(log), "-o", "ndjson"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    try:
+        time.sleep(2.0)  # let it open the file and seek to its end
+        with log.open("a") as f:
+            f.write("Nov 24 10:00:00 web1 kernel: " + SEED.replace("57824", "1111"))
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert first["source"]["port"] == 1111
+        log.rename(tmp_path / "kern.log.1")
+        log.write_text("Nov 24 10:00:01 web1 kernel: " + SEED.replace("57824", "2222"))
+        second = json.loads(proc.stdout.readline())
+        assert second["source"]["port"] == 2222
+        assert second["event"]["id"] != first["event"]["id"]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err.decode()
+    assert "read 3 lines" in err.decode() or "read 2 lines" in err.decode()
+
+
+def test_no_file_reads_the_local_kernel_log_and_says_which() -> None:
+    result = ktcp("parse", "-o", "ndjson")
+    err = result.stderr.decode()
+    assert "Traceback" not in err
+    if result.returncode == 0:
+        assert "reading the local kernel log from" in err
+    else:  # a machine where no kernel log is readable says why, source by source
+        assert result.returncode == 1 and "no local kernel log is readable" in err
