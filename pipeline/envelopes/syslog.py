@@ -10,7 +10,7 @@ envelope, so the name stays `syslog-3164`).
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from pipeline.envelopes.base import (
@@ -35,7 +35,11 @@ _3164_RE = re.compile(
     r"(?:"
     rf"(?:(?P<wday>{_WDAY}) )?(?P<month>{_MONTH}) {{1,2}}(?P<day>\d{{1,2}}) "
     r"(?P<clock>\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?(?(wday) (?P<year>\d{4}))"
-    r"|(?P<iso>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"
+    # RFC 3339 (rsyslog RSYSLOG_FileFormat), journalctl -o short-iso (`+0800`), and templates
+    # printing a zone-less `2026-11-24 15:14:57` (taken in the configured zone)
+    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)"
+    # journalctl -o short-full: `Mon 2026-11-24 15:14:57 CST`
+    rf"|{_WDAY} (?P<full>\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?) (?P<zone>[A-Z]{{2,5}})"
     r") "
     # The host is optional (logread, local /dev/log); a facility.level word is never a host.
     rf"(?:(?!{_FAC_LEVEL} )(?P<host>\S*[^\s:]) )?"
@@ -48,6 +52,7 @@ _5424_RE = re.compile(
     r'(?P<sd>-|(?:\[[^\s\]=]+(?: [^\s=\]"]+="(?:[^"\\]|\\.)*")*\])+)(?: |$)'
 )
 _BOM = "\ufeff"
+_UTC_NAMES = frozenset({"UTC", "GMT", "Z"})
 
 
 def parse(text: str) -> Envelope | None:
@@ -71,13 +76,19 @@ def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
         facility, severity = FACILITY_NAMES[fac], LEVEL_NAMES[level]
     wall: datetime | None = None
     naive: datetime | None = None
-    if m.group("iso"):
-        wall = parse_iso(m.group("iso"))
+    year_missing = False
+    if m.group("iso") or m.group("full"):
+        stamp = parse_iso(m.group("iso") or m.group("full"))
+        if stamp is not None and stamp.tzinfo is None and m.group("zone") in _UTC_NAMES:
+            stamp = stamp.replace(tzinfo=UTC)
+        # a zone abbreviation other than UTC is ambiguous (CST): the configured zone applies
+        wall, naive = (stamp, None) if stamp is not None and stamp.tzinfo else (None, stamp)
         name = "syslog-3339"
     else:
         naive = _stamp(
             m.group("year"), m.group("month"), m.group("day"), m.group("clock"), m.group("fraction")
         )
+        year_missing = naive is not None and not m.group("year")
         name = "syslog-3164"
     uptime, message = split_uptime(rest)
     pid = m.group("pid")
@@ -87,7 +98,7 @@ def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
             message=message,
             wall_time=wall if wall is not None and wall.tzinfo is not None else None,
             naive_time=naive,
-            year_missing=naive is not None and not m.group("year"),
+            year_missing=year_missing,
             uptime=uptime,
             severity=severity,
             facility=facility,
