@@ -68,6 +68,24 @@ def settings_from_options(
     return ParseSettings(envelope=envelope, timezone=timezone, boot_time=boot, year=year, host=host)
 
 
+def elasticsearch_auth_options(func: F) -> F:
+    """--api-key, --user, --password (each also from the environment), --ca-certs, --insecure."""
+    decorators = [
+        click.option("--api-key", envvar="KTCP_ES_API_KEY", help="Elasticsearch API key (or env)."),
+        click.option("--user", envvar="KTCP_ES_USER", help="Elasticsearch user (or env)."),
+        click.option(
+            "--password", envvar="KTCP_ES_PASSWORD", help="Elasticsearch password (prefer the env)."
+        ),
+        click.option("--ca-certs", type=click.Path(exists=True, dir_okay=False), help="CA bundle."),
+        click.option(
+            "--insecure", is_flag=True, help="Do not verify the server's TLS certificate."
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 _ENRICH_KEYS = ("no_enrich", "mmdb", "ip2region", "isp_overrides")
 
 

@@ -7,6 +7,7 @@ import re
 import click
 from elastic_transport import TransportError
 
+from pipeline.commands.options import elasticsearch_auth_options
 from pipeline.errors import KtcpError
 from pipeline.sinks.elasticsearch import connection
 from pipeline.sinks.elasticsearch.capabilities import detect
@@ -35,13 +36,7 @@ def setup_command() -> None:
 
 @setup_command.command("elasticsearch")
 @click.option("--url", required=True, metavar="URL", help="The cluster, e.g. https://es:9200.")
-@click.option("--api-key", envvar="KTCP_ES_API_KEY", help="Elasticsearch API key (or env).")
-@click.option("--user", envvar="KTCP_ES_USER", help="Elasticsearch user (or env).")
-@click.option(
-    "--password", envvar="KTCP_ES_PASSWORD", help="Elasticsearch password (prefer the env)."
-)
-@click.option("--ca-certs", type=click.Path(exists=True, dir_okay=False), help="CA bundle.")
-@click.option("--insecure", is_flag=True, help="Do not verify the server's TLS certificate.")
+@elasticsearch_auth_options
 @click.option(
     "--rollover-max-age",
     default=_DEFAULTS.rollover_max_age,

@@ -9,7 +9,11 @@ from typing import Any
 
 import click
 
-from pipeline.commands.options import chain_from_options, input_options
+from pipeline.commands.options import (
+    chain_from_options,
+    elasticsearch_auth_options,
+    input_options,
+)
 from pipeline.drivers.inputs import STDIN, read_input
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
@@ -31,13 +35,7 @@ DEFAULT_DEADLINE_SECS = 300.0
     metavar="HOST:PORT|unix:PATH",
     help="Send to a Fluentd in_forward input (acknowledged forward protocol).",
 )
-@click.option("--api-key", envvar="KTCP_ES_API_KEY", help="Elasticsearch API key (or env).")
-@click.option("--user", envvar="KTCP_ES_USER", help="Elasticsearch user (or env).")
-@click.option(
-    "--password", envvar="KTCP_ES_PASSWORD", help="Elasticsearch password (prefer the env)."
-)
-@click.option("--ca-certs", type=click.Path(exists=True, dir_okay=False), help="CA bundle.")
-@click.option("--insecure", is_flag=True, help="Do not verify the server's TLS certificate.")
+@elasticsearch_auth_options
 @click.option(
     "--data-stream",
     default=DEFAULT_DATA_STREAM,
