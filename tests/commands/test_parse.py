@@ -217,3 +217,26 @@ def test_no_file_reads_the_local_kernel_log_and_says_which() -> None:
         assert "reading the local kernel log from" in err
     else:  # a machine where no kernel log is readable says why, source by source
         assert result.returncode == 1 and "no local kernel log is readable" in err
+
+
+def test_progress_bar_only_when_a_person_watches(tmp_path: Path) -> None:
+    import shutil
+
+    big = tmp_path / "kern.log"
+    big.write_bytes(SAMPLE.read_bytes() * 2000)
+    piped = ktcp("parse", str(big), "-o", "ndjson")
+    assert b"parsing" not in piped.stderr  # stderr is a pipe: no bar, only the summary
+    script = shutil.which("script")
+    assert script is not None, "util-linux `script` runs ktcp on a terminal"
+    typescript = tmp_path / "tty.out"
+    command = f"{sys.executable} -m pipeline.cli parse {big} -o ndjson > /dev/null"
+    subprocess.run(
+        [script, "-qec", command, str(typescript)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        timeout=120,
+        check=True,
+    )
+    screen = typescript.read_bytes()
+    assert b"parsing" in screen and b"MB" in screen  # the bar, sized in bytes
+    assert b"ktcp: read" in screen  # and the summary after it
