@@ -112,8 +112,11 @@ try:
 except ImportError:  # pragma: no cover - google-re2 is a dependency; keep working without it
     CANDIDATE_RE = re.compile(_CANDIDATE_PATTERN.replace("TCP", "(?<!=)TCP").encode())
 else:  # RE2 has no look-behind: the character before TCP stays on the same line instead
+    # Latin-1: one byte is one character, so invalid UTF-8 before a keyword cannot hide it.
+    _options = re2.Options()
+    _options.encoding = re2.Options.Encoding.LATIN1
     CANDIDATE_RE = re2.compile(
-        ("(?m)" + _CANDIDATE_PATTERN.replace("TCP", "(?:^|[^=\\n])TCP")).encode()
+        ("(?m)" + _CANDIDATE_PATTERN.replace("TCP", "(?:^|[^=\\n])TCP")).encode(), _options
     )
 
 _REASON_INPUT_CHARS = 60  # a bad value is quoted in the miss reason, cut to this length

@@ -117,3 +117,7 @@ def test_frequent_noise_is_not_even_a_candidate(line: bytes) -> None:
 def test_networking_rate_limit_summaries_stay_candidates() -> None:
     for line in (b"net_ratelimit: 3 callbacks suppressed", b"tcp_v4_rcv: 3 callbacks suppressed"):
         assert CANDIDATE_RE.search(line) is not None
+
+
+def test_invalid_utf8_right_before_a_keyword_does_not_hide_the_line() -> None:
+    assert CANDIDATE_RE.search(b"\xff\xfeTCP: too many orphaned sockets") is not None
