@@ -162,3 +162,56 @@ def test_every_envelope_in_the_matrix_is_detected_as_itself() -> None:
         assert isinstance(outcome, Event)
         names.add(outcome.envelope.name)
     assert len(names) >= 14  # distinct envelopes, not all falling back to "bare"
+
+
+_NASTY_PIECES = st.sampled_from(
+    [
+        "TCP: ",
+        "TCP: TCP: ",
+        "Peer ",
+        "Treason uncloaked! ",
+        " shrinks window ",
+        " unexpectedly shrunk window ",
+        "Possible SYN flooding on port ",
+        "[::]:",
+        "0.0.0.0:",
+        "202.106.38.7:",
+        "2001:0db8:0000:0000:0000:0000:0000:0001:",
+        "::ffff:",
+        "65536",
+        "4294967296",
+        "/80 ",
+        "(repaired)",
+        "nf_conntrack: ",
+        "net_ratelimit: ",
+        " callbacks suppressed",
+        "MD5 Hash failed for (",
+        "Nov 24 15:14:57 web1 kernel: ",
+        "<6>1 2026-11-24T15:14:57Z web1 kernel - - - ",
+        "6,1234,12345678901,-;",
+        "[12345.678901] ",
+        '{"MESSAGE":',
+        '{"message":"',
+        '"}',
+        "\x00",
+        "\r",
+        "\\x",
+    ]
+)
+_NASTY_LINES = st.lists(st.one_of(_NASTY_PIECES, st.text(max_size=8)), max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    lines=st.lists(st.one_of(_NASTY_LINES, st.binary(max_size=60).map(repr)), max_size=20),
+    junk=st.binary(max_size=200),
+)
+def test_any_input_is_accounted_for_and_never_raises(lines: list[str], junk: bytes) -> None:
+    data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n" + junk
+    c = chain()
+    outcomes = list(c.scan_block(data, "/var/log/kern.log", 0, "f"))
+    assert c.stats.balanced()
+    assert c.stats.lines == data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+    for outcome in outcomes:
+        if isinstance(outcome, Event):
+            orjson.dumps(to_document(outcome))  # always renderable
