@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
+from pathlib import Path
 from typing import Protocol
+
+from pipeline.errors import DatabaseError
 
 IPAddress = IPv4Address | IPv6Address
 
@@ -47,3 +50,10 @@ def text(value: object) -> str | None:
         value = value.strip()
         return value or None
     return None
+
+
+def require_file(path: Path, kind: str) -> None:
+    """A database path must be a regular file; say which file and what was expected if not."""
+    if not path.is_file():
+        reason = "is a directory" if path.is_dir() else "no such file"
+        raise DatabaseError(f"{path}: {reason}; expected {kind}")

@@ -9,7 +9,7 @@ from typing import Any
 import maxminddb
 from maxminddb.errors import InvalidDatabaseError
 
-from pipeline.enrich.answer import Answer, IPAddress, country_code, text
+from pipeline.enrich.answer import Answer, IPAddress, country_code, require_file, text
 from pipeline.errors import DatabaseError
 
 KIND = "a MaxMind DB file (.mmdb: GeoLite2-ASN, GeoIP2-ISP, GeoLite2-City or -Country)"
@@ -20,9 +20,7 @@ class MaxMindDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        if not path.is_file():
-            reason = "is a directory" if path.is_dir() else "no such file"
-            raise DatabaseError(f"{path}: {reason}; expected {KIND}")
+        require_file(path, KIND)
         try:
             # MODE_AUTO: the C reader over mmap where it is built, else the pure-Python mmap one.
             self._reader = maxminddb.open_database(str(path), maxminddb.MODE_AUTO)

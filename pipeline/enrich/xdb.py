@@ -10,7 +10,7 @@ from typing import cast
 from ip2region import searcher as xdb_searcher
 from ip2region import util as xdb_util
 
-from pipeline.enrich.answer import Answer, IPAddress, country_code
+from pipeline.enrich.answer import Answer, IPAddress, country_code, require_file
 from pipeline.errors import DatabaseError
 
 KIND = "an ip2region xdb file (ip2region_v4.xdb / ip2region_v6.xdb, structure 2.0 or 3.0)"
@@ -24,9 +24,7 @@ class Ip2RegionDatabase:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        if not path.is_file():
-            reason = "is a directory" if path.is_dir() else "no such file"
-            raise DatabaseError(f"{path}: {reason}; expected {KIND}")
+        require_file(path, KIND)
         try:
             with path.open("rb") as handle:
                 self._map = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
