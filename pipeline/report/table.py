@@ -47,6 +47,11 @@ def _detail(doc: Document) -> str:
     return " ".join(parts)
 
 
+def _fit(text: str, width: int) -> str:
+    """Pad to the column, or cut with an ellipsis so the columns stay aligned."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
 class TableSink:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
@@ -63,7 +68,7 @@ class TableSink:
                 _local(doc),
                 _isp(doc),
             )
-            line = " ".join(str(c).ljust(w) for c, (_, w) in zip(cells, _COLUMNS, strict=True))
+            line = " ".join(_fit(str(c), w) for c, (_, w) in zip(cells, _COLUMNS, strict=True))
             self.out.write(f"{line} {_detail(doc)}\n")
         self.out.flush()  # a person is reading, possibly a followed live log
         self.delivery.created += len(documents)
