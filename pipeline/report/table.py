@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from pipeline.sinks.base import Delivery, Document
 
-_COLUMNS = (("TIME (UTC)", 26), ("ACTION", 26), ("PEER", 40), ("LOCAL", 22), ("ISP", 22))
+_COLUMNS = (("TIME (UTC)", 27), ("ACTION", 26), ("PEER", 40), ("LOCAL", 22), ("ISP", 22))
 
 
 def _peer(doc: Document) -> str:
