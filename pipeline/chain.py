@@ -149,9 +149,10 @@ class Chain:
     def _event(self, found: Match, env: Envelope, raw: RawLine) -> Event:
         timestamp, time_source, inferred = self.clock.resolve(env)
         host = env.host or self.settings.host
-        time_key = _time_key(env)
+        time_key = ""  # only identity rule 3 (no kmsg or file position) needs it
         occurrence = 0
         if raw.path is None and not (env.boot_id and env.sequence is not None):
+            time_key = _time_key(env)
             key = (host or "", time_key, env.message)
             self._occurrences[key] += 1
             occurrence = self._occurrences[key]
