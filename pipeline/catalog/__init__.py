@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -155,6 +156,12 @@ def looks_like_tcp(message: str) -> bool:
     return any(_KEYWORDS[m.group()][1] for m in _DISPATCH_RE.finditer(message))
 
 
+# Many kernel messages repeat word for word (`TCP: too many orphaned sockets`, `nf_conntrack:
+# table full`, one SYN-flood line per listener); outcomes are immutable, so they are shared.
+CLASSIFY_CACHE_ENTRIES = 4096
+
+
+@lru_cache(maxsize=CLASSIFY_CACHE_ENTRIES)
 def classify(message: str) -> Match | NoMatch | Invalid:
     """Find the family and wording of one kernel message (envelope already stripped).
 
