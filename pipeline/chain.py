@@ -22,6 +22,7 @@ from pipeline.settings import MAX_LINE_BYTES, ParseSettings
 
 Enrich = Callable[[KernelMessage], PeerInfo | None]
 
+OCCURRENCE_KEYS = 1 << 17  # distinct (host, time, text) remembered for identity rule 3
 KERNEL_IDENTS = frozenset({"kernel", "klogd", "vmunix", "unix"})
 
 
@@ -67,7 +68,7 @@ class Chain:
         self.enrich = enrich
         self.clock = Clock(self.settings.zone(), self.settings.boot_time, self.settings.year, now)
         self.stats = Stats()
-        self._occurrences: Counter[tuple[str, str, str]] = Counter()
+        self._occurrences: dict[tuple[str, str, str], int] = {}
 
     # -- whole blocks of file bytes (the fast path) --------------------------------------------
 
@@ -146,6 +147,19 @@ class Chain:
             return Miss(kind, found.reason, raw, env.message)
         return self._event(found, env, raw)
 
+    def _count_occurrence(self, key: tuple[str, str, str]) -> int:
+        """How many times this exact (host, time, text) was seen, in a bounded window.
+
+        Only lines with the same printed time can collide, so forgetting the oldest keys keeps
+        a long-running stage (exec-filter, stdin) at constant memory without changing ids.
+        """
+        seen = self._occurrences
+        count = seen.get(key, 0) + 1
+        if count == 1 and len(seen) >= OCCURRENCE_KEYS:
+            del seen[next(iter(seen))]
+        seen[key] = count
+        return count
+
     def _event(self, found: Match, env: Envelope, raw: RawLine) -> Event:
         timestamp, time_source, inferred = self.clock.resolve(env)
         host = env.host or self.settings.host
@@ -154,8 +168,7 @@ class Chain:
         if raw.path is None and not (env.boot_id and env.sequence is not None):
             time_key = _time_key(env)
             key = (host or "", time_key, env.message)
-            self._occurrences[key] += 1
-            occurrence = self._occurrences[key]
+            occurrence = self._count_occurrence(key)
         severity = env.severity if env.severity is not None else found.level
         peer = None
         if self.enrich is not None and found.message.peer_ip is not None:

@@ -215,3 +215,15 @@ def test_any_input_is_accounted_for_and_never_raises(lines: list[str], junk: byt
     for outcome in outcomes:
         if isinstance(outcome, Event):
             orjson.dumps(to_document(outcome))  # always renderable
+
+
+def test_a_long_running_chain_remembers_a_bounded_number_of_lines() -> None:
+    from pipeline import chain as chain_module
+
+    c = chain()
+    for second in range(chain_module.OCCURRENCE_KEYS + 50):
+        c.process(RawLine(f"[{second}.000000] TCP: too many orphaned sockets"))
+    assert len(c._occurrences) <= chain_module.OCCURRENCE_KEYS
+    twice = [c.process(RawLine("[1.5] TCP: too many orphaned sockets")) for _ in range(2)]
+    assert isinstance(twice[0], Event) and isinstance(twice[1], Event)
+    assert twice[0].id != twice[1].id
