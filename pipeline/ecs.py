@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
-from ipaddress import IPv4Address
 from typing import Any
 
 from pipeline.catalog import FAMILIES
@@ -120,12 +119,16 @@ _ip_text = lru_cache(maxsize=1 << 16)(str)
 
 
 def to_document(event: Event) -> dict[str, Any]:
-    """The ECS document of one event: nested objects, absent fields left out (never null)."""
+    """The ECS document of one event: nested objects, absent fields left out (never null).
+
+    Runs once per event: plain dict literals and `is not None` tests, no helpers per field.
+    """
     detail = event.detail
     env = event.envelope
     family = event.family
+    raw = event.raw
     ev: dict[str, Any] = {
-        "original": event.raw.text,
+        "original": raw.text,
         "kind": EVENT_KIND,
         "category": list(EVENT_CATEGORY),
         "type": list(family.event_type),
@@ -141,68 +144,69 @@ def to_document(event: Event) -> dict[str, Any]:
         "message": env.message,
         "event": ev,
     }
-    host: dict[str, Any] = {}
-    if event.host:
-        host["name"] = event.host
-    if env.boot_id:
-        host["boot"] = {"id": env.boot_id}
-    if host:
+    if event.host or env.boot_id:
+        host: dict[str, Any] = {"name": event.host} if event.host else {}
+        if env.boot_id:
+            host["boot"] = {"id": env.boot_id}
         doc["host"] = host
-    log: dict[str, Any] = {}
-    syslog: dict[str, Any] = {}
-    if env.priority is not None:
-        syslog["priority"] = env.priority
-    if env.facility is not None:
-        syslog["facility"] = {"code": env.facility}
-    if env.severity is not None:
-        syslog["severity"] = {"code": env.severity}
-    if syslog:
-        log["syslog"] = syslog
-    if event.raw.path is not None:
-        log["file"] = {"path": event.raw.path}
-        if event.raw.offset is not None:
-            log["offset"] = event.raw.offset
-    if log:
+    log: dict[str, Any] | None = None
+    if env.priority is not None or env.facility is not None or env.severity is not None:
+        syslog: dict[str, Any] = {}
+        if env.priority is not None:
+            syslog["priority"] = env.priority
+        if env.facility is not None:
+            syslog["facility"] = {"code": env.facility}
+        if env.severity is not None:
+            syslog["severity"] = {"code": env.severity}
+        log = {"syslog": syslog}
+    if raw.path is not None:
+        if log is None:
+            log = {}
+        log["file"] = {"path": raw.path}
+        if raw.offset is not None:
+            log["offset"] = raw.offset
+    if log is not None:
         doc["log"] = log
-    network: dict[str, Any] = {}
     # The contract makes network.transport always present: tcp unless the line names another.
-    network["transport"] = detail.transport or DEFAULT_TRANSPORT
-    address = detail.peer_ip if detail.peer_ip is not None else detail.local_ip
+    network: dict[str, Any] = {"transport": detail.transport or DEFAULT_TRANSPORT}
+    peer_ip = detail.peer_ip
+    local_ip = detail.local_ip
+    address = peer_ip if peer_ip is not None else local_ip
     if address is not None:
-        network["type"] = "ipv4" if isinstance(address, IPv4Address) else "ipv6"
+        network["type"] = "ipv4" if address.version == 4 else "ipv6"
     doc["network"] = network
+    ktcp: dict[str, Any] = {"variant": detail.variant}
     source: dict[str, Any] = {}
-    if detail.peer_ip is not None:
-        source["ip"] = _ip_text(detail.peer_ip)
+    if peer_ip is not None:
+        source["ip"] = _ip_text(peer_ip)
     if detail.peer_port is not None:
         source["port"] = detail.peer_port
-    ktcp: dict[str, Any] = {"variant": detail.variant}
-    peer = event.peer
-    if peer is not None:
-        _render_peer(peer, source, ktcp)
+    if event.peer is not None:
+        _render_peer(event.peer, source, ktcp)
     if source:
         doc["source"] = source
-    destination: dict[str, Any] = {}
-    if detail.local_ip is not None:
-        destination["ip"] = _ip_text(detail.local_ip)
-    if detail.local_port is not None:
-        destination["port"] = detail.local_port
-    if destination:
+    if local_ip is not None or detail.local_port is not None:
+        destination: dict[str, Any] = {}
+        if local_ip is not None:
+            destination["ip"] = _ip_text(local_ip)
+        if detail.local_port is not None:
+            destination["port"] = detail.local_port
         doc["destination"] = destination
-    kernel: dict[str, Any] = {}
-    if env.uptime is not None:
-        kernel["uptime"] = env.uptime
-    if env.sequence is not None:
-        kernel["sequence"] = env.sequence
-    if kernel:
+    if env.uptime is not None or env.sequence is not None:
+        kernel: dict[str, Any] = {}
+        if env.uptime is not None:
+            kernel["uptime"] = env.uptime
+        if env.sequence is not None:
+            kernel["sequence"] = env.sequence
         ktcp["kernel"] = kernel
     extras = detail.extra_fields()
     if extras:
         ktcp[family.namespace] = extras
-    time: dict[str, Any] = {"source": event.time_source.value}
-    if event.time_inferred:
-        time["inferred"] = True
-    ktcp["time"] = time
+    ktcp["time"] = (
+        {"source": event.time_source.value, "inferred": True}
+        if event.time_inferred
+        else {"source": event.time_source.value}
+    )
     ktcp["envelope"] = env.name
     ktcp["parser"] = {"version": PARSER_VERSION}
     doc["ktcp"] = ktcp
