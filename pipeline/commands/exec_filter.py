@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from pipeline.chain import Chain
-from pipeline.commands.options import parse_options, settings_from_options
+from pipeline.commands.options import chain_from_options, input_options
 from pipeline.drivers.exec_filter import (
     DEFAULT_TAG_KEY,
     DEFAULT_TIME_KEY,
@@ -17,11 +16,7 @@ from pipeline.drivers.exec_filter import (
     run_filter,
     stderr_log,
 )
-from pipeline.enrich import build_resolver
-from pipeline.enrich.commands import enrich_options
-from pipeline.enrich.commands import settings_from_options as enrich_settings_from_options
 from pipeline.errors import UsageError
-from pipeline.settings import DEFAULT_RECORD_KEYS
 
 
 @click.command("exec-filter")
@@ -78,8 +73,7 @@ from pipeline.settings import DEFAULT_RECORD_KEYS
     envvar="KTCP_LOG_FILE",
     help="Append problems here: Fluentd discards a child's stderr.  [env KTCP_LOG_FILE]",
 )
-@enrich_options
-@parse_options
+@input_options
 def exec_filter_command(
     input_format: str,
     output_format: str | None,
@@ -92,17 +86,11 @@ def exec_filter_command(
     **options: Any,
 ) -> None:
     """Read Fluentd records on stdin, write one ECS document per kernel TCP event on stdout."""
-    parse_keys = ("envelope", "timezone", "boot_time", "year", "host")
-    settings = settings_from_options(**{k: options.pop(k) for k in parse_keys})
-    if key:
-        keys = (key, *(k for k in DEFAULT_RECORD_KEYS if k != key))
-        settings = settings.model_copy(update={"record_keys": keys})
-    resolver = build_resolver(enrich_settings_from_options(**options))
+    chain = chain_from_options(options, record_key=key)
     try:
         log = stderr_log(log_file)
     except OSError as exc:
         raise UsageError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from exc
-    chain = Chain(settings, enrich=resolver)
     stats = run_filter(
         chain,
         FilterSettings(

@@ -12,7 +12,7 @@ import click
 from pipeline import envelopes
 from pipeline.chain import Chain
 from pipeline.errors import UsageError
-from pipeline.settings import ParseSettings
+from pipeline.settings import DEFAULT_RECORD_KEYS, ParseSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -96,13 +96,23 @@ def input_options(func: F) -> F:
     return parse_options(enrich_options(func))
 
 
-def chain_from_options(options: dict[str, Any], default_boot_time: datetime | None = None) -> Chain:
-    """The chain a command runs, built from its input_options (databases opened once, here)."""
+def chain_from_options(
+    options: dict[str, Any],
+    default_boot_time: datetime | None = None,
+    record_key: str | None = None,
+) -> Chain:
+    """The chain a command runs, built from its input_options (databases opened once, here).
+
+    `record_key` names the record field holding the kernel line, tried before the defaults.
+    """
     from pipeline.enrich import build_resolver
     from pipeline.enrich.commands import settings_from_options as enrich_settings
 
     enrich = {k: options.pop(k) for k in _ENRICH_KEYS if k in options}
     settings = settings_from_options(**options, default_boot_time=default_boot_time)
+    if record_key:
+        keys = (record_key, *(k for k in DEFAULT_RECORD_KEYS if k != record_key))
+        settings = settings.model_copy(update={"record_keys": keys})
     chain = Chain(settings, enrich=build_resolver(enrich_settings(**enrich)))
     # The databases just loaded are millions of long-lived objects; left in the collector's
     # generations, every full collection would walk them again (a third of parse time).
