@@ -20,8 +20,10 @@ from pipeline.envelopes.base import (
     RecordKeys,
     from_epoch_usec,
     parse_iso,
+    split_pri,
     with_priority,
 )
+from pipeline.envelopes.syslog import syslog_stamp
 from pipeline.records import Envelope
 
 Record = dict[str, Any]
@@ -145,8 +147,10 @@ def parse_fluentd(record: Record, record_keys: RecordKeys) -> Envelope:
                     message=message.removesuffix("\n"),
                     wall_time=base.wall_time,
                     naive_time=base.naive_time,
+                    year_missing=base.year_missing,
                     severity=base.severity,
                     facility=base.facility,
+                    priority=base.priority,
                     host=base.host,
                     ident=base.ident,
                     extra=base.extra,
@@ -166,19 +170,36 @@ KINDS: dict[str, Callable[[Record, RecordKeys], Envelope]] = {
 }
 
 
+# Where collectors keep a record's time: Fluentd `time`/<inject>, Fluent Bit `date` (its es and
+# forward-json outputs), ECS/Logstash `@timestamp`, generic `timestamp`.
+_TIME_KEYS = ("time", "fluentd_time", "@timestamp", "timestamp", "date")
+
+
 def _fluentd_meta(record: Record) -> Envelope:
     """Fields Fluentd parsers and `inject` sections add around a line (message left empty)."""
-    moment = _moment(record.get("time"))
-    if moment is None:
-        moment = _moment(record.get("fluentd_time"))
+    moment: datetime | None = None
+    year_missing = False
+    for key in _TIME_KEYS:
+        value = record.get(key)
+        moment = _moment(value)
+        if moment is None and isinstance(value, str):
+            # Fluentd/Fluent Bit syslog parsers keeping the time: `Nov 24 15:14:57`, no year
+            moment = syslog_stamp(value)
+            year_missing = moment is not None
+        if moment is not None:
+            break
     extra: dict[str, str] = {}
-    severity = facility = None
+    severity = facility = priority = None
+    pri = _single(record.get("pri"))
+    if isinstance(pri, int | str) and str(pri).isdigit() and int(pri) < 192:
+        priority = int(pri)
+        severity, facility = split_pri(priority)
     tag = _text(record.get("fluentd_tag"))
     if tag is not None:
         extra["tag"] = tag
         # in_syslog tags events `<tag>.<facility>.<level>`
         *_, fac, level = ["", "", *tag.split(".")]
-        if fac in FACILITY_NAMES and level in LEVEL_NAMES:
+        if priority is None and fac in FACILITY_NAMES and level in LEVEL_NAMES:
             facility, severity = FACILITY_NAMES[fac], LEVEL_NAMES[level]
     pid = record.get("pid")
     if pid is not None and pid != "-":
@@ -188,12 +209,26 @@ def _fluentd_meta(record: Record) -> Envelope:
         message="",
         wall_time=moment if moment is not None and moment.tzinfo is not None else None,
         naive_time=moment if moment is not None and moment.tzinfo is None else None,
+        year_missing=year_missing,
         severity=severity,
         facility=facility,
-        host=_text(record.get("host")) or _text(record.get("hostname")),
+        priority=priority,
+        host=_host(record),
         ident=_text(record.get("ident")),
         extra=extra,
     )
+
+
+def _host(record: Record) -> str | None:
+    """`host`/`hostname` as text, or ECS-style `host: {"name": ...}` / `{"hostname": ...}`."""
+    for key in ("host", "hostname"):
+        value = record.get(key)
+        if isinstance(value, dict):
+            value = value.get("name") or value.get("hostname")
+        text = _text(value)
+        if text:
+            return text
+    return None
 
 
 def _moment(value: Any) -> datetime | None:

@@ -120,6 +120,20 @@ def _stamp(
     )
 
 
+_STAMP_RE = re.compile(
+    rf"^(?P<month>{_MONTH}) {{1,2}}(?P<day>\d{{1,2}}) "
+    r"(?P<clock>\d\d:\d\d:\d\d)(?:\.(?P<fraction>\d+))?$"
+)
+
+
+def syslog_stamp(text: str) -> datetime | None:
+    """An RFC 3164 time on its own (`Nov 24 15:14:57`), as records keep it; year unknown."""
+    m = _STAMP_RE.match(text)
+    if m is None:
+        return None
+    return _stamp(None, m.group("month"), m.group("day"), m.group("clock"), m.group("fraction"))
+
+
 def _rfc5424(m: re.Match[str], rest: str) -> Envelope:
     priority = int(m.group("pri"))
     severity, facility = split_pri(priority)
