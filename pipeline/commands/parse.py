@@ -12,9 +12,10 @@ import click
 
 from pipeline.chain import Chain
 from pipeline.commands.options import chain_from_options, input_options
-from pipeline.drivers.inputs import LOCAL, read_input
+from pipeline.drivers.inputs import LOCAL, STDIN, followed, read_input
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import DEFAULT_BATCH_EVENTS, run
+from pipeline.errors import UsageError
 from pipeline.events import Event
 from pipeline.records import Miss
 from pipeline.report import summary
@@ -70,6 +71,10 @@ def parse_command(
     /var/log/messages, else dmesg) and says which one it used.
     """
     inputs = list(files) or [LOCAL]
+    if follow:
+        if inputs == [LOCAL] or STDIN in inputs:
+            raise UsageError("--follow needs FILEs to follow (stdin is read as it comes anyway)")
+        inputs = [followed(inputs)]
     local = inputs == [LOCAL]
     if local and not options.get("host"):
         options["host"] = socket.gethostname()

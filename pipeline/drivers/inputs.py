@@ -10,7 +10,7 @@ from pipeline.chain import Chain
 from pipeline.events import Event
 from pipeline.records import Miss
 from pipeline.sources.blocks import Block
-from pipeline.sources.files import GZIP_MAGIC, follow_file, read_file
+from pipeline.sources.files import GZIP_MAGIC, follow_files, read_file
 from pipeline.sources.local import open_local_log
 from pipeline.sources.stdin import read_stdin
 
@@ -18,6 +18,13 @@ Progress = Callable[[int], None]
 Notice = Callable[[str], None]
 STDIN = "-"
 LOCAL = ""  # no FILE given: this machine's own kernel log
+# --follow reads all its files at once, as one input: their names joined by this separator.
+FOLLOWED_SEPARATOR = "\x00"
+
+
+def followed(paths: Sequence[str]) -> str:
+    """The one input name under which --follow reads several files together."""
+    return FOLLOWED_SEPARATOR.join(paths)
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,7 @@ def blocks(name: str, follow: bool = False, notice: Notice | None = None) -> Ite
             notice(f"reading the local kernel log from {local.name}")
         return local.blocks
     if follow:
-        return follow_file(name)
+        return follow_files(name.split(FOLLOWED_SEPARATOR))
     return read_file(name)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import queue
 import threading
 import zlib
 from collections.abc import Iterator
@@ -156,3 +157,59 @@ def _replaced_or_truncated(stream: io.FileIO, path: str, read_up_to: int) -> str
     if (named.st_ino, named.st_dev) != (current.st_ino, current.st_dev):
         return "replaced"
     return None
+
+
+# Blocks waiting between the follower threads and the reader: bounded, so a slow consumer
+# makes the followers wait instead of holding a whole burst in memory.
+FOLLOW_QUEUE_BLOCKS = 64
+
+
+def follow_files(
+    paths: list[str],
+    *,
+    from_start: bool = False,
+    stop: threading.Event | None = None,
+    poll_secs: float = DEFAULT_POLL_SECS,
+) -> Iterator[Block]:
+    """`tail -F` of several files at once: one follower thread each, blocks as they come.
+
+    Each follower blocks while its file is idle, so they cannot be taken in turn from one
+    thread. Ends when `stop` is set or on KeyboardInterrupt; a follower's InputError is
+    raised here.
+    """
+    if len(paths) == 1:
+        yield from follow_file(paths[0], from_start=from_start, stop=stop, poll_secs=poll_secs)
+        return
+    stop = stop or threading.Event()
+    blocks: queue.Queue[Block | InputError] = queue.Queue(FOLLOW_QUEUE_BLOCKS)
+
+    def follow(path: str) -> None:
+        try:
+            for block in follow_file(path, from_start=from_start, stop=stop, poll_secs=poll_secs):
+                while not stop.is_set():
+                    try:
+                        blocks.put(block, timeout=poll_secs)
+                        break
+                    except queue.Full:
+                        continue
+        except InputError as exc:
+            blocks.put(exc)
+
+    threads = [threading.Thread(target=follow, args=(p,), daemon=True) for p in paths]
+    for thread in threads:
+        thread.start()
+    try:
+        while not stop.is_set():
+            try:
+                item = blocks.get(timeout=poll_secs)
+            except queue.Empty:
+                continue
+            if isinstance(item, InputError):
+                raise item
+            yield item
+    except KeyboardInterrupt:
+        return
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=MAX_POLL_SECS + 1)

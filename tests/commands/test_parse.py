@@ -240,3 +240,36 @@ def test_progress_bar_only_when_a_person_watches(tmp_path: Path) -> None:
     screen = typescript.read_bytes()
     assert b"parsing" in screen and b"MB" in screen  # the bar, sized in bytes
     assert b"ktcp: read" in screen  # and the summary after it
+
+
+def test_follow_reads_several_files_at_once(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    logs = [tmp_path / "kern.log", tmp_path / "messages"]
+    for log in logs:
+        log.write_text("")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "parse", "-f", *map(str, logs), "-o", "ndjson"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    try:
+        time.sleep(2.0)
+        assert proc.stdout is not None
+        ports = []
+        for log, port in ((logs[1], "3333"), (logs[0], "4444")):  # the second file first
+            with log.open("a") as f:
+                f.write("Nov 24 10:00:00 web1 kernel: " + SEED.replace("57824", port))
+            ports.append(json.loads(proc.stdout.readline())["source"]["port"])
+        assert ports == [3333, 4444]
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err.decode()
+
+
+def test_follow_without_files_is_a_usage_error() -> None:
+    result = ktcp("parse", "--follow")
+    assert result.returncode == 2 and b"--follow needs FILEs" in result.stderr
