@@ -12,7 +12,7 @@ import click
 
 from pipeline.chain import Chain
 from pipeline.commands.options import chain_from_options, input_options
-from pipeline.drivers.inputs import LOCAL, STDIN, followed, read_input
+from pipeline.drivers.inputs import LOCAL, STDIN, EndOfBlock, followed, read_input
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import DEFAULT_BATCH_EVENTS, run
 from pipeline.errors import UsageError
@@ -26,9 +26,10 @@ from pipeline.sinks.stdout import JsonArraySink, NdjsonSink
 from pipeline.sources.local import boot_time
 
 
-def make_output(kind: str, follow: bool = False) -> Sink:
+def make_output(kind: str, live: bool = False) -> Sink:
+    """`live`: the input is a stream (stdin, --follow): every batch is flushed as it is made."""
     if kind == "ndjson":
-        return NdjsonSink(sys.stdout.buffer, flush_each=follow)
+        return NdjsonSink(sys.stdout.buffer, flush_each=live)
     if kind == "json":
         return JsonArraySink(sys.stdout.buffer)
     return TableSink(cast(IO[str], sys.stdout))
@@ -84,7 +85,7 @@ def parse_command(
     def notice(text: str) -> None:
         click.echo(f"ktcp: {text}", err=True)
 
-    def read(chain_: Chain, name: str) -> Iterator[Event | Miss]:
+    def read(chain_: Chain, name: str) -> Iterator[Event | Miss | EndOfBlock]:
         return read_input(chain_, name, advance, follow, notice)
 
     with progress_bar([] if follow else inputs, "parsing") as advance:
@@ -92,7 +93,7 @@ def parse_command(
             chain,
             inputs,
             read,
-            make_output(output, follow),
+            make_output(output, live=follow or STDIN in inputs),
             letters,
             batch_events=1 if follow else DEFAULT_BATCH_EVENTS,
         )

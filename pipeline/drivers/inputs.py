@@ -64,14 +64,23 @@ def blocks(name: str, follow: bool = False, notice: Notice | None = None) -> Ite
     return read_file(name)
 
 
+class EndOfBlock:
+    """Marks that everything read so far has been yielded: a driver's cue to flush its batch
+    (a live stream must not wait for a batch to fill)."""
+
+
+END_OF_BLOCK = EndOfBlock()
+
+
 def read_input(
     chain: Chain,
     name: str,
     progress: Progress | None = None,
     follow: bool = False,
     notice: Notice | None = None,
-) -> Iterator[Event | Miss]:
+) -> Iterator[Event | Miss | EndOfBlock]:
     for block in blocks(name, follow, notice):
         yield from chain.scan_block(block.data, block.path, block.offset, block.file_id)
+        yield END_OF_BLOCK
         if progress is not None:
             progress(len(block.data))

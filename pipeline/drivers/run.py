@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from pipeline.chain import Chain, Stats
+from pipeline.drivers.inputs import EndOfBlock
 from pipeline.ecs import to_document
 from pipeline.errors import InputError
 from pipeline.events import Event
@@ -17,7 +18,7 @@ from pipeline.sinks.dead_letter import DeadLetterFile
 DEFAULT_BATCH_EVENTS = 500
 UNMATCHED_KEPT = 200  # unmatched lines kept in memory for --show-unmatched
 
-Reader = Callable[[Chain, str], Iterator[Event | Miss]]
+Reader = Callable[[Chain, str], Iterator[Event | Miss | EndOfBlock]]
 
 
 @dataclass
@@ -49,6 +50,11 @@ def run(
         for name in inputs:
             try:
                 for outcome in read(chain, name):
+                    if isinstance(outcome, EndOfBlock):
+                        if batch:  # all that was read is out: a live stream is not held back
+                            sink.send(batch)
+                            batch = []
+                        continue
                     if isinstance(outcome, Event):
                         doc = to_document(outcome)
                         if decorate is not None:

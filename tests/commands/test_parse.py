@@ -273,3 +273,23 @@ def test_follow_reads_several_files_at_once(tmp_path: Path) -> None:
 def test_follow_without_files_is_a_usage_error() -> None:
     result = ktcp("parse", "--follow")
     assert result.returncode == 2 and b"--follow needs FILEs" in result.stderr
+
+
+def test_stdin_events_come_out_while_stdin_stays_open() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli", "parse", "-", "-o", "ndjson"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(SEED.encode())
+        proc.stdin.flush()
+        doc = json.loads(proc.stdout.readline())  # before EOF: `tail -f | ktcp parse -` works
+        assert doc["source"]["ip"] == "202.106.38.7"
+    finally:
+        proc.stdin.close()
+        proc.stdout.read()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
