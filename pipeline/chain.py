@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from pipeline import envelopes
@@ -161,6 +161,8 @@ class Chain:
         return count
 
     def _event(self, found: Match, env: Envelope, raw: RawLine) -> Event:
+        if env.boot_id is None and raw.boot_id is not None:
+            env = replace(env, boot_id=raw.boot_id)  # the source knows the boot the text omits
         timestamp, time_source, inferred = self.clock.resolve(env)
         host = env.host or self.settings.host
         time_key = ""  # only identity rule 3 (no kmsg or file position) needs it

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from pipeline.commands.agent import agent_command
 from pipeline.commands.exec_filter import exec_filter_command
 from pipeline.commands.parse import parse_command
 from pipeline.commands.schemas import schemas_command
@@ -28,6 +29,7 @@ cli.add_command(schemas_command)
 cli.add_command(lookup_command)
 cli.add_command(setup_command)
 cli.add_command(exec_filter_command)
+cli.add_command(agent_command)
 
 
 def main() -> None:

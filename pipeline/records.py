@@ -15,6 +15,7 @@ class RawLine:
     path: str | None = None  # absolute file path; None for stdin, journald, Fluentd records
     offset: int | None = None  # byte offset of the line's first byte in the (decompressed) file
     file_id: str | None = None  # fingerprint of the file's first line: tells rotated files apart
+    boot_id: str | None = None  # boot the record was read in (/dev/kmsg of this machine)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,3 +65,16 @@ class ParseSettings(BaseModel):
 
     def zone(self) -> tzinfo:
         return parse_timezone(self.timezone) if self.timezone else local_timezone()
+
+
+# -- ktcp agent -------------------------------------------------------------------------------
+
+DEFAULT_STATE_DIR = "/var/lib/ktcp"
+DEFAULT_HTTP_ADDRESS = "127.0.0.1:9477"  # health and metrics; localhost unless told otherwise
+DEFAULT_FILE_GLOBS = ("/var/log/kern.log*", "/var/log/messages*")  # --source file without --path
+DEFAULT_AGENT_BATCH_EVENTS = 500  # documents per send; a batch also goes out when the source idles
+DEFAULT_FLUSH_SECS = 0.5  # longest a read event waits for its batch to fill before it is sent
+DEFAULT_STOP_TIMEOUT_SECS = 10.0  # SIGTERM: flush and save within this, then exit 0
+DEFAULT_AGENT_SPOOL_MAX_BYTES = 256 << 20  # Fluentd spool bound; a full spool stops reading
+DEFAULT_FILE_POLL_SECS = 0.25  # how often followed files and globs are checked
+FILE_FORGET_SECS = 24 * 3600  # a file gone from every glob this long leaves the state file

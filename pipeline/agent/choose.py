@@ -1,0 +1,89 @@
+"""Which source the agent follows: the one asked for, or for `auto` the best one found.
+
+`auto` prefers the journal (it outlives the kernel's ring buffer while the agent is down), then
+/dev/kmsg, then the kernel log files, and says which it chose and why the others were passed
+over.
+
+Hook for the journald source: `pipeline/sources/journald.py` provides
+`JournaldSource(directory: Path | None)` (a `ResumableSource` of kind "journald") and
+`journal_unusable(directory: Path | None) -> str | None` (None when a journal with kernel
+entries can be read, else the reason). Until that module exists, journald is reported as
+unavailable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.agent.settings import AgentSettings
+from pipeline.errors import UsageError
+from pipeline.settings import DEFAULT_FILE_GLOBS
+from pipeline.sources.base import ResumableSource
+
+JOURNALD_MISSING = "the journald source is not installed in this build"
+
+
+@dataclass(frozen=True)
+class Choice:
+    source: ResumableSource
+    reason: str  # why this source: "asked for" or, for auto, what was found and passed over
+
+
+def choose_source(settings: AgentSettings) -> Choice:
+    kind = settings.source
+    if kind == "journald":
+        return Choice(_journald(settings.journal_directory), "asked for (--source journald)")
+    if kind == "kmsg":
+        return Choice(_kmsg(), "asked for (--source kmsg)")
+    if kind == "file":
+        return Choice(_files(settings), "asked for (--source file)")
+    return _auto(settings)
+
+
+def _auto(settings: AgentSettings) -> Choice:
+    passed: list[str] = []
+    if settings.path:  # globs given: the files are what the user means
+        return Choice(_files(settings), "--path given")
+    why = _journal_unusable(settings.journal_directory)
+    if why is None:
+        return Choice(_journald(settings.journal_directory), "a journal with kernel entries")
+    passed.append(f"journald: {why}")
+    if settings.journal_directory is not None:
+        raise UsageError(f"--journal-directory {settings.journal_directory}: {why}")
+    why = _kmsg_unusable()
+    if why is None:
+        return Choice(_kmsg(), "no journal (" + "; ".join(passed) + ")")
+    passed.append(f"/dev/kmsg: {why}")
+    return Choice(_files(settings), "; ".join(passed))
+
+
+def _journal_unusable(directory: Path | None) -> str | None:
+    try:
+        from pipeline.sources import journald  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        return JOURNALD_MISSING
+    reason: str | None = journald.journal_unusable(directory)
+    return reason
+
+
+def _journald(directory: Path | None) -> ResumableSource:
+    try:
+        from pipeline.sources import journald  # type: ignore[attr-defined, unused-ignore]
+    except ImportError:
+        raise UsageError(f"{JOURNALD_MISSING}; use --source kmsg or --source file") from None
+    source: ResumableSource = journald.JournaldSource(directory)
+    return source
+
+
+def _kmsg_unusable() -> str | None:
+    return "not implemented yet"
+
+
+def _kmsg() -> ResumableSource:
+    raise UsageError("--source kmsg is not implemented yet")
+
+
+def _files(settings: AgentSettings) -> ResumableSource:
+    globs = settings.path or DEFAULT_FILE_GLOBS
+    raise UsageError(f"--source file ({', '.join(globs)}) is not implemented yet")
