@@ -1,6 +1,6 @@
 """The ECS rendering: the only place ECS and ktcp.* field names are spelled.
 
-`FIELDS` is the field table of ../shared/event-contract.md (name -> Elasticsearch type);
+`FIELDS` is the field table of docs/CONTRACT.md (name -> Elasticsearch type);
 `family_fields()` adds each catalog family's own fields under ktcp.<namespace>.*, typed from its
 model. The Elasticsearch templates and JSON Schema in schemas/ are generated from these.
 """

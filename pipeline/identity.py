@@ -1,4 +1,4 @@
-"""event.id: a stable hash of the most precise position the input gives (event-contract.md)."""
+"""event.id: a stable hash of the most precise position the input gives (docs/CONTRACT.md)."""
 
 from __future__ import annotations
 

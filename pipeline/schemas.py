@@ -47,7 +47,7 @@ def _insert(tree: dict[str, Any], spec: FieldSpec) -> None:
 def document_schema() -> dict[str, Any]:
     tree: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "ktcp ECS document (event-contract.md)",
+        "title": "ktcp ECS document (docs/CONTRACT.md)",
         "type": "object",
         "additionalProperties": False,
         "required": ["@timestamp", "message", "event", "network", "ktcp"],

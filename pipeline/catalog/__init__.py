@@ -34,7 +34,7 @@ from pipeline.catalog import (
 )
 from pipeline.catalog.base import Family, KernelMessage, Wording
 
-# In the order of the catalog's summary table (kernel-tcp-messages.md section 2.1).
+# In the order of the family table of docs/KERNEL-MESSAGES.md.
 FAMILIES: tuple[Family, ...] = (
     window_shrink.FAMILY,
     syn_flood.FAMILY,

@@ -119,7 +119,7 @@ class Wording:
 
 @dataclass(frozen=True, slots=True)
 class Family:
-    """A message family of ../shared/kernel-tcp-messages.md: one `event.action`."""
+    """A message family of docs/KERNEL-MESSAGES.md: one `event.action`."""
 
     action: str  # event.action, kebab-case
     model: type[KernelMessage]

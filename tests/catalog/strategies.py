@@ -129,7 +129,7 @@ def local(addr: Addr | None, port: int | None) -> dict[str, Any]:
 
 def base(action: str, variant: str, transport: str | None = "tcp", **more: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"event.action": action, "ktcp.variant": variant}
-    # event-contract.md: network.transport always present; tcp unless the line names another
+    # docs/CONTRACT.md: network.transport always present; tcp unless the line names another
     out["network.transport"] = transport if transport is not None else "tcp"
     out.update(more)
     return out

@@ -60,7 +60,7 @@ def test_renamed_fields_render_and_describe_under_their_ecs_name() -> None:
 
 
 def test_network_transport_is_always_present_tcp_unless_the_line_says_otherwise() -> None:
-    # event-contract.md: network.transport always; tcp, or what a conntrack line names.
+    # docs/CONTRACT.md: network.transport always; tcp, or what a conntrack line names.
     doc = flat(
         bare_chain().process(RawLine("nf_conntrack: nf_conntrack: table full, dropping packet"))
     )

@@ -22,7 +22,7 @@ ECS_EVENT_TYPES = {
     "access", "admin", "allowed", "change", "connection", "creation", "deletion", "denied",
     "end", "error", "group", "indicator", "info", "installation", "protocol", "start", "user",
 }  # fmt: skip
-# The ids of the summary table of kernel-tcp-messages.md section 2.1.
+# The ids of the family table of docs/KERNEL-MESSAGES.md.
 CATALOG_ACTIONS = [
     "tcp-window-shrink", "tcp-syn-flood", "tcp-orphan-sockets", "tcp-memory-pressure",
     "tcp-timewait-overflow", "tcp-drop-open-request", "tcp-window-scale-invalid", "tcp-md5",

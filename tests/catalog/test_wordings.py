@@ -1,8 +1,9 @@
 """Every wording of the catalog, table-driven: tests/data/catalog/<action>.log -> .expected.json.
 
-Each log line is one kernel message (real examples of kernel-tcp-messages.md plus constructed
-ones, IPv4 and IPv6 wherever the wording prints an address); its expected row lists the checked
-ECS fields exactly, so a field missing from the row must be absent from the document.
+Each log line is one kernel message (real examples of the wordings in docs/KERNEL-MESSAGES.md
+plus constructed ones, IPv4 and IPv6 wherever the wording prints an address); its expected row
+lists the checked ECS fields exactly, so a field missing from the row must be absent from the
+document.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Lint of examples/fluentd/*.conf: Fluentd configuration syntax, plugins and parameters we know.
 
-The known types and parameters are those recorded in shared/fluentd-protocols.md (plus the
-Fluentd core parameters the examples use); a typo in a parameter name is silently ignored by
-Fluentd, so here it fails. The exec_filter command line must be one `ktcp exec-filter`
-accepts, and its <parse>/<extract> keys must be the ones it writes.
+The known types and parameters are those of Fluentd's and fluent-plugin-elasticsearch's
+documentation that docs/FLUENTD.md relies on (plus the Fluentd core parameters the examples
+use); a typo in a parameter name is silently ignored by Fluentd, so here it fails. The
+exec_filter command line must be one `ktcp exec-filter` accepts, and its <parse>/<extract> keys
+must be the ones it writes.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The forward protocol's bytes: addresses, EventTime, PackedForward messages and their acks.
 
-Only what in_forward accepts as recorded in fluentd-protocols.md: time is always an EventTime
+Only what in_forward accepts (docs/FLUENTD.md, Protocol notes): time is always an EventTime
 (ext type 0, big-endian u32 seconds + u32 nanoseconds), never a float; every message carries
 `chunk` so Fluentd answers `{"ack": chunk}` once the events are in its buffer.
 """
