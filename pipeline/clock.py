@@ -14,6 +14,7 @@ class TimeSource(StrEnum):
     ENVELOPE = "envelope"  # the envelope printed a wall clock
     BOOT = "boot-time"  # boot time + printed uptime
     INGEST = "ingest"  # nothing said when: the time of reading
+    SAMPLE = "sample"  # a kernel-state sample (ktcp sample): the time the sample was taken
 
 
 # (UTC timestamp, where it came from, whether the year was inferred)

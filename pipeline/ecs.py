@@ -15,8 +15,11 @@ from typing import Any
 
 from pipeline.catalog import FAMILIES
 from pipeline.catalog.base import Family
+from pipeline.clock import TimeSource
 from pipeline.events import Event
 from pipeline.records import PeerInfo
+from pipeline.sampler.counters import COUNTERS
+from pipeline.sampler.episodes import Episode
 
 DATASET = "kernel.tcp"
 MODULE = "kernel"
@@ -102,7 +105,7 @@ def family_fields(family: Family) -> tuple[FieldSpec, ...]:
 
 def all_fields() -> tuple[FieldSpec, ...]:
     """Every field a document may carry; one entry per name."""
-    seen: dict[str, FieldSpec] = {f.name: f for f in FIELDS}
+    seen: dict[str, FieldSpec] = {f.name: f for f in (*FIELDS, *SAMPLE_FIELDS)}
     for family in FAMILIES:
         for spec in family_fields(family):
             seen.setdefault(spec.name, spec)
@@ -248,3 +251,149 @@ def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[name] = value
     return out
+
+
+# -- kernel-state samples (ktcp sample) ---------------------------------------------------------
+
+ZERO_WINDOW_ACTION = "tcp-zero-window-peer"
+COUNTERS_ACTION = "tcp-counters"
+SAMPLE_ENVELOPE = "proc"  # read from /proc, not from a log line
+
+SAMPLE_FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("event.start", "date", "zero-window episode: the sample that first showed it"),
+    FieldSpec("event.end", "date", "zero-window episode: the first sample that no longer did"),
+    FieldSpec("event.duration", "long", "zero-window episode length, nanoseconds"),
+    FieldSpec("ktcp.zero_window.bytes_queued", "long", "bytes we hold for the peer (tx_queue)"),
+    FieldSpec("ktcp.zero_window.probes", "long", "zero-window probes sent without an answer"),
+    FieldSpec("ktcp.zero_window.samples", "long", "samples that showed the episode"),
+    FieldSpec("ktcp.counters.interval_secs", "double", "seconds since the previous sample"),
+    *(
+        FieldSpec(f"ktcp.counters.{name}", "long", f"increase of TcpExt {kernel}")
+        for kernel, name in COUNTERS.items()
+    ),
+)
+
+
+def zero_window_document(
+    episode: Episode,
+    event_id: str,
+    host: str | None,
+    boot_id: str | None,
+    peer: PeerInfo | None,
+) -> dict[str, Any]:
+    """An episode's start (`end` unset) or end, in the contract's shape."""
+    sock = episode.socket
+    ended = episode.end is not None
+    ev: dict[str, Any] = {"start": format_time(episode.start)}
+    if episode.end is not None:
+        ev["end"] = format_time(episode.end)
+        ev["duration"] = int((episode.end - episode.start).total_seconds() * 1_000_000) * 1000
+    peer_text = f"{sock.peer_ip}:{sock.peer_port}/{sock.local_port}"
+    message = (
+        f"zero-window episode ended: peer {peer_text}, {episode.samples} samples, "
+        f"up to {episode.max_bytes_queued} bytes queued, {episode.max_probes} probes"
+        if ended
+        else f"peer {peer_text} holds a zero window: {sock.bytes_queued} bytes queued, "
+        f"{sock.probes} probes"
+    )
+    source: dict[str, Any] = {"ip": _ip_text(sock.peer_ip), "port": sock.peer_port}
+    ktcp: dict[str, Any] = {
+        "zero_window": {
+            "bytes_queued": episode.max_bytes_queued if ended else sock.bytes_queued,
+            "probes": episode.max_probes if ended else sock.probes,
+            "samples": episode.samples,
+        }
+    }
+    if peer is not None:
+        _render_peer(peer, source, ktcp)
+    doc = _sample_document(
+        ZERO_WINDOW_ACTION,
+        "event",
+        ["connection", "end" if ended else "start"],
+        episode.end or episode.start,
+        message,
+        sock.row,
+        event_id,
+        host,
+        boot_id,
+        "proc-net-tcp6" if sock.table == "tcp6" else "proc-net-tcp",
+        ktcp,
+    )
+    doc["event"].update(ev)
+    doc["network"]["type"] = "ipv4" if sock.peer_ip.version == 4 else "ipv6"
+    doc["source"] = source
+    doc["destination"] = {"ip": _ip_text(sock.local_ip), "port": sock.local_port}
+    return doc
+
+
+def counters_document(
+    increases: dict[str, int],
+    interval_secs: float,
+    at: datetime,
+    original: str,
+    event_id: str,
+    host: str | None,
+    boot_id: str | None,
+) -> dict[str, Any]:
+    """TcpExt counter increases since the previous sample (kernel names -> ktcp.counters.*)."""
+    counters: dict[str, Any] = {COUNTERS[k]: v for k, v in increases.items() if k in COUNTERS}
+    counters["interval_secs"] = round(interval_secs, 6)
+    busy = ", ".join(f"{k} +{v}" for k, v in increases.items() if v) or "no change"
+    return _sample_document(
+        COUNTERS_ACTION,
+        "metric",
+        ["info"],
+        at,
+        f"TcpExt counters over {interval_secs:.1f} s: {busy}",
+        original,
+        event_id,
+        host,
+        boot_id,
+        "proc-net-netstat",
+        {"counters": counters},
+    )
+
+
+def _sample_document(
+    action: str,
+    kind: str,
+    types: list[str],
+    at: datetime,
+    message: str,
+    original: str,
+    event_id: str,
+    host: str | None,
+    boot_id: str | None,
+    variant: str,
+    ktcp: dict[str, Any],
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "@timestamp": format_time(at),
+        "message": message,
+        "event": {
+            "original": original,
+            "kind": kind,
+            "category": list(EVENT_CATEGORY),
+            "type": types,
+            "action": action,
+            "dataset": DATASET,
+            "module": MODULE,
+            "id": event_id,
+        },
+    }
+    if host or boot_id:
+        host_obj: dict[str, Any] = {"name": host} if host else {}
+        if boot_id:
+            host_obj["boot"] = {"id": boot_id}
+        doc["host"] = host_obj
+    doc["network"] = {"transport": DEFAULT_TRANSPORT}
+    ktcp.update(
+        {
+            "variant": variant,
+            "time": {"source": TimeSource.SAMPLE.value},
+            "envelope": SAMPLE_ENVELOPE,
+            "parser": {"version": PARSER_VERSION},
+        }
+    )
+    doc["ktcp"] = ktcp
+    return doc

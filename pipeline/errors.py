@@ -21,3 +21,7 @@ class DatabaseError(UsageError):
 
 class DeliveryError(KtcpError):
     """A sink could not deliver every event."""
+
+
+class KernelDebugError(KtcpError):
+    """The kernel's dynamic debug facility is absent or we may not change it."""

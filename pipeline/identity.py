@@ -31,3 +31,10 @@ def event_id(
     if path is not None and offset is not None:
         return _digest("file", host or "", path, file_id or "", str(offset))
     return _digest("text", host or "", time_key, message, str(occurrence))
+
+
+def sample_id(kind: str, host: str | None, boot_id: str | None, *position: str) -> str:
+    """A kernel-state sample's id: what was sampled, on which host and boot, and where in it
+    (a zero-window episode: the connection, its first sample and start/end; counters: the
+    sample time). Re-sending one sample gives the same id; two samples never share one."""
+    return _digest("sample", kind, host or "", boot_id or "", *position)

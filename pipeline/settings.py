@@ -17,6 +17,9 @@ MAX_LINE_BYTES = 1 << 20  # longer lines are cut here and counted invalid
 READ_BLOCK_BYTES = 1 << 20
 DEFAULT_TAG_PREFIX = "kernel.tcp"
 DEFAULT_DATA_STREAM = "logs-kernel.tcp-default"
+DEFAULT_SAMPLE_INTERVAL_SECS = 10.0  # ktcp sample: seconds between two looks at /proc/net
+PROC_NET_DIR = "/proc/net"  # this process's network namespace (the host's under hostNetwork)
+BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
 
 
 def local_timezone() -> tzinfo:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import cast
 
 from pipeline.errors import InputError
-from pipeline.settings import READ_BLOCK_BYTES
+from pipeline.settings import BOOT_ID_FILE, READ_BLOCK_BYTES
 from pipeline.sources.blocks import Block, complete_lines
 from pipeline.sources.files import read_file
 
@@ -80,6 +80,15 @@ def boot_time(stat_path: str = "/proc/stat") -> datetime | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def boot_id(path: str = BOOT_ID_FILE) -> str | None:
+    """This boot's id (the same one journald records as _BOOT_ID, without dashes)."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return f.read().strip().replace("-", "") or None
+    except OSError:
+        return None
 
 
 def _probe_journal(argv: Sequence[str]) -> str | None:
