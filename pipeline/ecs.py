@@ -117,6 +117,11 @@ def format_time(ts: datetime) -> str:
     return ts.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
+def stamp_ingested(document: dict[str, Any]) -> None:
+    """Set event.ingested to now: a sink is about to ship the document."""
+    document["event"]["ingested"] = format_time(datetime.now(UTC))
+
+
 # Most events come from few peers: rendering an address once per distinct peer is enough.
 _ip_text = lru_cache(maxsize=1 << 16)(str)
 

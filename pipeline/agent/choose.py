@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.agent.settings import AgentSettings
-from pipeline.errors import UsageError
+from pipeline.errors import InputError, UsageError
 from pipeline.settings import DEFAULT_FILE_GLOBS
 from pipeline.sources.base import ResumableSource
+from pipeline.sources.kmsg import KmsgSource
+from pipeline.sources.logfiles import FileSource
 
 JOURNALD_MISSING = "the journald source is not installed in this build"
 
@@ -77,13 +79,18 @@ def _journald(directory: Path | None) -> ResumableSource:
 
 
 def _kmsg_unusable() -> str | None:
-    return "not implemented yet"
+    try:
+        KmsgSource().check()
+    except InputError as exc:
+        return str(exc)
+    return None
 
 
 def _kmsg() -> ResumableSource:
-    raise UsageError("--source kmsg is not implemented yet")
+    source = KmsgSource()
+    source.check()
+    return source
 
 
 def _files(settings: AgentSettings) -> ResumableSource:
-    globs = settings.path or DEFAULT_FILE_GLOBS
-    raise UsageError(f"--source file ({', '.join(globs)}) is not implemented yet")
+    return FileSource(settings.path or DEFAULT_FILE_GLOBS, start_at=settings.file_start)

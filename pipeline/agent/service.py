@@ -1,12 +1,422 @@
-"""The agent's run loop: sources -> chain -> sink -> acknowledged positions -> checkpoints."""
+"""The agent's run loop: sources -> chain -> sink -> acknowledged positions -> checkpoints.
+
+Each source runs in a thread of its own and hands batches through a small bounded queue; the
+loop parses them, sends the documents, waits until the sink confirms them all, and only then
+saves the positions of the batches they came from. While the sink is down the loop waits, the
+queue fills and the sources stop reading: memory stays bounded and nothing is lost. More than
+one source (a log source and a sampler) can feed the same loop; each has its own checkpoint.
+"""
 
 from __future__ import annotations
 
+import queue
+import signal
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
 from pipeline.agent.choose import choose_source
-from pipeline.agent.settings import AgentSettings
+from pipeline.agent.health import Health, HealthServer
+from pipeline.agent.logs import AgentLog
+from pipeline.agent.metrics import AgentMetrics
+from pipeline.agent.settings import AgentSettings, http_address
+from pipeline.chain import Chain
+from pipeline.ecs import stamp_ingested, to_document
+from pipeline.errors import KtcpError
+from pipeline.events import Event
+from pipeline.records import MissKind
+from pipeline.sinks.base import AckingSink, Document
+from pipeline.sinks.dead_letter import DeadLetterFile
+from pipeline.sources.base import IDLE_SECS, Batch, Position, ResumableSource
+from pipeline.sources.checkpoint import CheckpointStore
+
+QUEUE_BATCHES = 4  # batches read ahead of the sink, at most (each at most one read block)
+FLUSH_WAIT_SECS = 0.5  # the loop checks for SIGTERM and beats /healthz this often while waiting
 
 
-def run_agent(settings: AgentSettings) -> int:
+@dataclass
+class _Failure:
+    kind: str
+    error: BaseException
+
+
+@dataclass
+class Agent:
+    """One sink, one chain, any number of sources, one checkpoint store."""
+
+    chain: Chain
+    sink: AckingSink
+    store: CheckpointStore
+    dead_letter: DeadLetterFile
+    metrics: AgentMetrics
+    health: Health
+    log: AgentLog
+    batch_events: int
+    flush_secs: float
+    stop_timeout_secs: float
+    stop: threading.Event = field(default_factory=threading.Event)
+    reopen_requested: bool = False
+    _queue: queue.Queue[tuple[str, Batch | _Failure]] = field(
+        default_factory=lambda: queue.Queue(QUEUE_BATCHES)
+    )
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _docs: list[Document] = field(default_factory=list)
+    _positions: dict[str, Position] = field(default_factory=dict)
+    _pending_since: float | None = None
+
+    # -- sources ---------------------------------------------------------------------------
+
+    def add_source(self, source: ResumableSource) -> None:
+        resume = self.store.load(source.kind)
+        for warning in self.store.warnings:
+            self.log.warning(warning)
+        self.store.warnings.clear()
+        self.health.sources_open[source.kind] = False
+        thread = threading.Thread(
+            target=self._produce, args=(source, resume), name=f"ktcp-{source.kind}", daemon=True
+        )
+        self._threads.append(thread)
+
+    def _produce(self, source: ResumableSource, resume: Position) -> None:
+        try:
+            for batch in source.batches(resume, self.stop):
+                self.health.sources_open[source.kind] = True
+                if not self._put((source.kind, batch)):
+                    return
+        except BaseException as exc:  # reported by the loop, which decides to stop
+            self.health.sources_open[source.kind] = False
+            self._put((source.kind, _Failure(source.kind, exc)), force=True)
+
+    def _put(self, item: tuple[str, Batch | _Failure], force: bool = False) -> bool:
+        while force or not self.stop.is_set():
+            try:
+                self._queue.put(item, timeout=FLUSH_WAIT_SECS)
+                return True
+            except queue.Full:
+                if force and self.stop.is_set():
+                    return False
+        return False
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Until SIGTERM (exit status 0) or a source or sink fails for good (1)."""
+        for thread in self._threads:
+            thread.start()
+        status = 0
+        while not self.stop.is_set():
+            self.health.beat()
+            if self.reopen_requested:
+                self._reopen_dead_letter()
+            try:
+                kind, item = self._queue.get(timeout=self._wait_secs())
+            except queue.Empty:
+                item = None
+            if isinstance(item, _Failure):
+                self.log.error(f"the {item.kind} source stopped: {_reason(item.error)}")
+                status = 1
+                break
+            if item is not None:
+                self._take(kind, item)
+            if self._due(item):
+                try:
+                    self._deliver(deadline=None)
+                except KtcpError as exc:
+                    self.log.error(str(exc))
+                    return self._abort(1)
+        return self._shutdown(status)
+
+    def _wait_secs(self) -> float:
+        if self._pending_since is None:
+            return IDLE_SECS
+        return max(0.0, self._pending_since + self.flush_secs - time.monotonic())
+
+    def _due(self, item: Batch | None) -> bool:
+        if self._pending_since is None:
+            return False
+        if len(self._docs) >= self.batch_events or item is None or item.empty:
+            return True
+        return time.monotonic() - self._pending_since >= self.flush_secs
+
+    def _take(self, kind: str, batch: Batch) -> None:
+        """Parse a batch into documents waiting for the next delivery."""
+        chain = self.chain
+        lines_before = chain.stats.lines
+        outcomes = [
+            chain.scan_block(block.data, block.path, block.offset, block.file_id)
+            for block in batch.blocks
+        ]
+        for outcome in (o for block in outcomes for o in block):
+            self._outcome(outcome)
+        for raw in batch.lines:
+            self._outcome(chain.process(raw))
+        self.metrics.lines.labels(kind).inc(chain.stats.lines - lines_before)
+        for doc in batch.documents:
+            self._docs.append(dict(doc))
+        for warning in batch.warnings:
+            self.log.warning(warning, source=kind)
+        if batch.lost:
+            self.metrics.kmsg_lost.inc(batch.lost)
+            self.log.warning(
+                f"{batch.lost} kernel records were overwritten in the ring buffer before they "
+                "were read",
+                source=kind,
+                lost=batch.lost,
+            )
+        if batch.lag_secs is not None:
+            self.metrics.lag.labels(kind).set(batch.lag_secs)
+        if batch.position is not None:
+            self._positions[kind] = batch.position
+        if self._pending_since is None and (self._docs or batch.position is not None):
+            self._pending_since = time.monotonic()
+
+    def _outcome(self, outcome: Any) -> None:
+        if isinstance(outcome, Event):
+            self.metrics.events.labels(outcome.family.action).inc()
+            self._docs.append(to_document(outcome))
+        elif outcome.kind is not MissKind.NON_TCP:
+            self.dead_letter.miss(outcome)
+            self.metrics.dead_lettered.labels(outcome.kind.value).inc()
+
+    def _deliver(self, deadline: float | None) -> bool:
+        """Send what is waiting, wait for the sink to confirm it, then save the positions.
+
+        With no deadline, waits as long as the sink needs (back-pressure), until SIGTERM gives
+        it `stop_timeout_secs` more. False when the deadline passed first (nothing saved).
+        """
+        docs, self._docs = self._docs, []
+        if docs:
+            for doc in docs:
+                stamp_ingested(doc)
+            lost_before = self.sink.delivery.not_delivered
+            self.sink.send(docs)
+            if self.sink.delivery.not_delivered > lost_before and not self.stop.is_set():
+                raise KtcpError("the sink gave up on documents (see above); positions not saved")
+        while not self.sink.flush(FLUSH_WAIT_SECS):
+            self.health.beat()
+            self._observe_sink()
+            now = time.monotonic()
+            if deadline is None and self.stop.is_set():
+                deadline = now + self.stop_timeout_secs
+            if deadline is not None and now >= deadline:
+                return False
+        self._observe_sink()
+        if self.sink.delivery.not_delivered and not self.stop.is_set():
+            raise KtcpError("the sink gave up on documents (see above); positions not saved")
+        self.dead_letter.flush()
+        for kind, position in self._positions.items():
+            self.store.save(kind, position)
+            self.metrics.positions_saved.inc()
+        self._positions.clear()
+        self._pending_since = None
+        return True
+
+    def _observe_sink(self) -> None:
+        self.metrics.delivery(self.sink.delivery)
+        spool = getattr(self.sink, "spool", None)
+        if spool is not None:
+            self.metrics.spool_bytes.set(spool.bytes_used)
+
+    def _reopen_dead_letter(self) -> None:
+        self.reopen_requested = False
+        try:
+            self.dead_letter.reopen()
+            self.log.info(f"reopened the dead-letter file {self.dead_letter.path}")
+        except KtcpError as exc:
+            self.log.error(str(exc))
+
+    # -- stopping --------------------------------------------------------------------------
+
+    def _shutdown(self, status: int) -> int:
+        """Deliver what was read, within `stop_timeout_secs`; save; close."""
+        self.stop.set()
+        deadline = time.monotonic() + self.stop_timeout_secs
+        while True:
+            try:
+                kind, item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, Batch):
+                self._take(kind, item)
+        saved = False
+        try:
+            saved = self._deliver(deadline)
+        except KtcpError as exc:
+            self.log.error(str(exc))
+        if not saved:
+            self.log.warning(
+                "the sink did not confirm the last events in time; their positions are not "
+                "saved, so the next start sends them again"
+            )
+        return self._abort(status, close_sink=saved)
+
+    def _abort(self, status: int, close_sink: bool = False) -> int:
+        self.stop.set()
+        if close_sink:
+            self.sink.close()
+        self._observe_sink()
+        self.dead_letter.close()
+        self.store.close()
+        for thread in self._threads:
+            thread.join(timeout=IDLE_SECS * 2)
+        return status
+
+    # -- signals ---------------------------------------------------------------------------
+
+    def handle_signals(self) -> None:
+        """SIGTERM/SIGINT: stop, deliver what was read, save, exit 0. SIGHUP: reopen files."""
+
+        def on_stop(signum: int, frame: FrameType | None) -> None:
+            if not self.stop.is_set():
+                self.log.info(
+                    f"{signal.Signals(signum).name}: delivering what was read, then stopping"
+                )
+            self.stop.set()
+
+        def on_hup(signum: int, frame: FrameType | None) -> None:
+            self.reopen_requested = True
+
+        signal.signal(signal.SIGTERM, on_stop)
+        signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_hup)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def open_sink(settings: AgentSettings, letters: DeadLetterFile, log: AgentLog) -> AckingSink:
+    """The configured sink, retrying for as long as it takes: the agent never gives up data."""
+    forever = float("inf")
+
+    def on_reject(doc: Document, reason: str) -> None:
+        letters.rejected(doc, reason)
+
+    if settings.elasticsearch:
+        from pipeline.sinks.elasticsearch import open_sink as open_es
+
+        return open_es(
+            url=settings.elasticsearch,
+            api_key=settings.api_key,
+            user=settings.user,
+            password=settings.password,
+            ca_certs=str(settings.ca_certs) if settings.ca_certs else None,
+            insecure=settings.insecure,
+            data_stream=settings.data_stream,
+            deadline_secs=forever,
+            on_reject=on_reject,
+            say=log.say,
+        )
+    if settings.fluentd:
+        from pipeline.sinks.fluentd import open_sink as open_fluentd
+
+        return open_fluentd(
+            address=settings.fluentd,
+            tag_prefix=settings.tag_prefix,
+            spool=settings.spool_directory,
+            spool_max_bytes=settings.spool_max_bytes,
+            deadline_secs=forever,
+            on_reject=on_reject,
+            handle_signals=False,
+            warn=log.say,
+        )
+    import sys
+
+    from pipeline.sinks.stdout import NdjsonSink
+
+    return NdjsonSink(sys.stdout.buffer, flush_each=True)
+
+
+def build_chain(settings: AgentSettings, source: ResumableSource) -> Chain:
+    from pipeline.commands.options import chain_from_options
+    from pipeline.sources.local import boot_time
+
+    options: dict[str, Any] = {
+        "envelope": None,
+        "timezone": settings.timezone,
+        "boot_time": None,
+        "year": None,
+        "host": settings.host or socket.gethostname(),
+        "no_enrich": settings.no_enrich,
+        "mmdb": settings.mmdb,
+        "ip2region": settings.ip2region,
+        "isp_overrides": settings.isp_overrides,
+    }
+    # kmsg records carry microseconds since boot only: boot time dates them.
+    boot = boot_time() if source.kind == "kmsg" else None
+    return chain_from_options(options, default_boot_time=boot)
+
+
+def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] = ()) -> int:
     """Run until SIGTERM; the exit status."""
-    choice = choose_source(settings)
-    raise NotImplementedError(choice.reason)
+    log = AgentLog(settings.log_format)
+    store = CheckpointStore(settings.state_dir)
+    try:
+        choice = choose_source(settings)
+        log.info(
+            f"reading {choice.source.describe()}",
+            source=choice.source.kind,
+            reason=choice.reason,
+            state_dir=str(settings.state_dir),
+        )
+        letters = DeadLetterFile(Path(settings.dead_letter_path))
+        sink = open_sink(settings, letters, log)
+        chain = build_chain(settings, choice.source)
+    except BaseException:
+        store.close()
+        raise
+    metrics = AgentMetrics()
+    health = Health(sink_ready=lambda: sink.healthy)
+    agent = Agent(
+        chain=chain,
+        sink=sink,
+        store=store,
+        dead_letter=letters,
+        metrics=metrics,
+        health=health,
+        log=log,
+        batch_events=settings.batch_events,
+        flush_secs=settings.flush_secs,
+        stop_timeout_secs=settings.stop_timeout_secs,
+    )
+    agent.handle_signals()
+    server = None
+    if settings.http != "off":
+        try:
+            server = HealthServer(http_address(settings.http), health, metrics.registry)
+        except OSError as exc:
+            store.close()
+            raise KtcpError(
+                f"cannot serve HTTP on {settings.http}: {exc.strerror or exc} "
+                "(give another --http ADDR:PORT, or --http off)"
+            ) from exc
+        server.start()
+        log.info(f"serving /healthz, /readyz and /metrics on {server.url}", http=server.url)
+    agent.add_source(choice.source)
+    for source in extra_sources:
+        agent.add_source(source)
+    log.info("started", sink=settings.sink_name)
+    status = agent.run()
+    if server is not None:
+        server.close()
+    log.info("stopped", exit_status=status, **_summary(agent))
+    return status
+
+
+def _summary(agent: Agent) -> dict[str, Any]:
+    stats = agent.chain.stats
+    delivery = agent.sink.delivery
+    return {
+        "lines": stats.lines,
+        "events": stats.event_count,
+        "created": delivery.created,
+        "already_there": delivery.already_there,
+        "rejected": delivery.rejected,
+        "retried": delivery.retried,
+        "dead_lettered": agent.dead_letter.count,
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from pipeline.commands.options import (
 from pipeline.drivers.inputs import STDIN, read_input
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
-from pipeline.ecs import format_time
+from pipeline.ecs import stamp_ingested
 from pipeline.errors import UsageError
 from pipeline.report import summary
 from pipeline.settings import DEFAULT_DATA_STREAM, DEFAULT_TAG_PREFIX
@@ -115,9 +114,6 @@ def ship_command(
             on_reject=on_reject,
         )
 
-    def stamp(doc: Document) -> None:
-        doc["event"]["ingested"] = format_time(datetime.now(UTC))
-
     inputs = list(files) or [STDIN]
     with progress_bar(inputs, "shipping") as advance:
         result = run(
@@ -126,7 +122,7 @@ def ship_command(
             lambda c, name: read_input(c, name, advance),
             sink,
             letters,
-            decorate=stamp,
+            decorate=stamp_ingested,
         )
     click.echo(
         summary.render(

@@ -19,6 +19,7 @@ class Delivery:
     already_there: int = 0  # duplicates of documents delivered before (same event.id)
     rejected: int = 0  # refused for good; written to the dead-letter file with the reason
     not_delivered: int = 0  # still unacknowledged when the run ended (kept in a spool if any)
+    retried: int = 0  # sends tried again after a failure (not part of the total)
 
     @property
     def total(self) -> int:
@@ -35,3 +36,21 @@ class Sink(Protocol):
     def send(self, documents: Sequence[Document]) -> None: ...
 
     def close(self) -> Delivery: ...
+
+
+class AckingSink(Sink, Protocol):
+    """A sink a long-running driver can ask: is everything sent so far settled?
+
+    Settled means acknowledged by the destination, durably spooled, or refused for good (and
+    handed to the reject handler). `ktcp agent` saves a source position only after `flush`
+    returned True for the documents read before it.
+    """
+
+    delivery: Delivery
+
+    def flush(self, timeout_secs: float) -> bool: ...
+
+    @property
+    def healthy(self) -> bool:
+        """The destination took the last attempt (for the agent's /readyz)."""
+        ...

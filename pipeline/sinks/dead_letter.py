@@ -39,5 +39,19 @@ class DeadLetterFile:
     def rejected(self, document: Document, reason: str) -> None:
         self._write({"kind": "rejected", "reason": reason, "document": document})
 
+    def reopen(self) -> None:
+        """Open the path again (after logrotate moved the file away; SIGHUP in the agent)."""
+        try:
+            fresh: IO[bytes] = self.path.open("ab")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the dead-letter file {self.path}: {exc.strerror or exc}"
+            ) from exc
+        self._out.close()
+        self._out = fresh
+
+    def flush(self) -> None:
+        self._out.flush()
+
     def close(self) -> None:
         self._out.close()

@@ -22,6 +22,14 @@ class NdjsonSink:
             self.out.flush()
         self.delivery.created += len(documents)
 
+    def flush(self, timeout_secs: float) -> bool:
+        self.out.flush()
+        return True
+
+    @property
+    def healthy(self) -> bool:
+        return True
+
     def close(self) -> Delivery:
         self.out.flush()
         return self.delivery

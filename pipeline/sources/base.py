@@ -19,6 +19,7 @@ The contract, for every source kind (kmsg, journald, file) and any other produce
   is not resumed, so a source must not read ahead without bound. It should return to the agent
   at least every `IDLE_SECS` even when nothing arrived (yield an empty batch), so `stop` and
   health are seen promptly.
+- `warnings` carries sentences for the agent's log (a source has no logger of its own).
 - `lost` counts records the source knows it can never deliver (a kmsg ring overrun); `lag_secs`
   is how far the newest record read is behind now, when the source can tell.
 - A source raises `InputError` with a sentence saying what to do when it cannot go on (no
@@ -54,6 +55,7 @@ class Batch:
     documents: Sequence[dict[str, Any]] = field(default=())  # finished documents (samplers)
     lost: int = 0  # records the source knows were lost before this batch (kmsg overrun)
     lag_secs: float | None = None  # how old the newest record read is, when known
+    warnings: Sequence[str] = ()  # things the agent should log (a damaged rotated file, ...)
 
     @property
     def empty(self) -> bool:

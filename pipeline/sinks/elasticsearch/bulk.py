@@ -75,6 +75,9 @@ class ElasticsearchSink:
         self._buffer: list[Document] = []
         self._flush_docs = chunk_docs * self._threads
         self._queue: queue.Queue[list[Document] | None] = queue.Queue(QUEUE_REQUESTS)
+        self._settled = threading.Condition()
+        self._handed_docs = 0  # documents given to the worker
+        self._settled_docs = 0  # of those, counted in `delivery` (any outcome)
         self._rejections: list[tuple[Document, str]] = []
         self._in_flight: list[Document] = []  # the worker's documents not yet counted
         self._lock = threading.Lock()
@@ -90,15 +93,43 @@ class ElasticsearchSink:
     def send(self, documents: Sequence[Document]) -> None:
         self._buffer.extend(documents)
         if len(self._buffer) >= self._flush_docs:
-            self._queue.put(self._buffer)
+            self._hand(self._buffer)
             self._buffer = []
         self._report_rejections()
+
+    def flush(self, timeout_secs: float) -> bool:
+        """Wait up to `timeout_secs` until every document sent so far is counted; True if so."""
+        deadline = time.monotonic() + timeout_secs
+        if self._buffer:
+            try:
+                self._hand(self._buffer, timeout_secs)
+            except queue.Full:
+                return False
+            self._buffer = []
+        with self._settled:
+            while self._settled_docs < self._handed_docs:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._settled.wait(remaining)
+            done = self._settled_docs >= self._handed_docs
+        self._report_rejections()
+        return done
+
+    @property
+    def healthy(self) -> bool:
+        return not self._gave_up and self._stalled_since is None
+
+    def _hand(self, docs: list[Document], timeout_secs: float | None = None) -> None:
+        self._queue.put(docs, timeout=timeout_secs)
+        with self._settled:
+            self._handed_docs += len(docs)
 
     def close(self) -> Delivery:
         if not self._closed:
             self._closed = True
             if self._buffer:
-                self._queue.put(self._buffer)
+                self._hand(self._buffer)
                 self._buffer = []
             self._queue.put(None)
             self._worker.join()
@@ -128,6 +159,9 @@ class ElasticsearchSink:
             except Exception as exc:  # a bug must not hang the caller or lose the count
                 self._give_up(f"unexpected error: {exc!r}")
                 self.delivery.not_delivered += len(self._in_flight)
+            with self._settled:
+                self._settled_docs += len(docs)
+                self._settled.notify_all()
 
     def _deliver(self, docs: list[Document]) -> None:
         pending = docs
@@ -147,12 +181,18 @@ class ElasticsearchSink:
                 continue
             if self.delivery.total > before:
                 self._recovered()
+            self.delivery.retried += len(pending)
             now = time.monotonic()
             if self._stalled_since is None:
                 self._stalled_since = started
+                limit = (
+                    f"for up to {self._deadline_secs:g} s"
+                    if self._deadline_secs != float("inf")
+                    else "until it does"
+                )
                 self._say(
                     f"Elasticsearch at {self._url} is not taking documents ({failure}); "
-                    f"retrying for up to {self._deadline_secs:g} s"
+                    f"retrying {limit}"
                 )
             self._last_failure = failure or "no answer"
             remaining = self._deadline_secs - (now - self._stalled_since)
@@ -270,15 +310,16 @@ def open_sink(
     helper: BulkHelper = BulkHelper.STREAMING,
     chunk_docs: int = DEFAULT_CHUNK_DOCS,
     threads: int = DEFAULT_THREADS,
+    say: Say = _stderr,
 ) -> ElasticsearchSink:
-    """The sink `ktcp ship --elasticsearch URL` writes to."""
+    """The sink `ktcp ship --elasticsearch URL` (and `ktcp agent`) writes to."""
     conn = connection.connection(url, api_key, user, password, ca_certs, insecure)
     if conn.insecure:
-        _stderr("TLS certificate verification is off (--insecure)")
+        say("TLS certificate verification is off (--insecure)")
     es = connection.client(conn)
     warning = mapping_warning(es, data_stream)
     if warning:
-        _stderr(f"warning: {warning}")
+        say(f"warning: {warning}")
     return ElasticsearchSink(
         es,
         conn.url,
@@ -288,4 +329,5 @@ def open_sink(
         helper,
         chunk_docs,
         threads,
+        say,
     )

@@ -111,6 +111,16 @@ class FluentdSink:
             self._interrupt_pending = False
             raise KeyboardInterrupt
 
+    def flush(self, timeout_secs: float) -> bool:
+        """Everything sent is in the spool already (settled); move it along for a moment."""
+        if not self.stopping:
+            self._pump(wait_secs=min(timeout_secs, 0.2))
+        return True
+
+    @property
+    def healthy(self) -> bool:
+        return self._down_since is None
+
     def close(self) -> Delivery:
         self._busy = True
         try:
@@ -236,6 +246,7 @@ class FluentdSink:
         """Connection lost: everything unacknowledged goes back to the queue, in order."""
         back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.sequence)
         self._inflight.clear()
+        self.delivery.retried += sum(c.count for c in back)
         self._queue.extendleft(reversed(back))
         now = time.monotonic()
         self._retry_at = now + self._retry_secs
