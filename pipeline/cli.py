@@ -10,6 +10,7 @@ from pipeline.commands.agent import agent_command
 from pipeline.commands.exec_filter import exec_filter_command
 from pipeline.commands.parse import parse_command
 from pipeline.commands.sample import sample_command
+from pipeline.commands.report import report_command
 from pipeline.commands.schemas import schemas_command
 from pipeline.commands.setup import setup_command
 from pipeline.commands.ship import ship_command
@@ -32,6 +33,7 @@ cli.add_command(setup_command)
 cli.add_command(exec_filter_command)
 cli.add_command(agent_command)
 cli.add_command(sample_command)
+cli.add_command(report_command)
 
 
 def main() -> None:

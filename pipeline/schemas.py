@@ -57,6 +57,15 @@ def document_schema() -> dict[str, Any]:
     return tree
 
 
+def report_schema() -> dict[str, Any]:
+    from pipeline.report.model import Report
+
+    schema: dict[str, Any] = Report.model_json_schema(mode="serialization")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "ktcp report (`ktcp report --json`)"
+    return schema
+
+
 def rendered() -> dict[str, str]:
     """File name (relative to schemas/) -> content."""
 
@@ -66,6 +75,7 @@ def rendered() -> dict[str, str]:
     files = {
         "event-models.schema.json": dump(models_schema()),
         "ecs-document.schema.json": dump(document_schema()),
+        "report.schema.json": dump(report_schema()),
     }
     try:
         from pipeline.sinks.elasticsearch.templates import render_templates

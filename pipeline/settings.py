@@ -81,3 +81,13 @@ DEFAULT_STOP_TIMEOUT_SECS = 10.0  # SIGTERM: flush and save within this, then ex
 DEFAULT_AGENT_SPOOL_MAX_BYTES = 256 << 20  # Fluentd spool bound; a full spool stops reading
 DEFAULT_FILE_POLL_SECS = 0.25  # how often followed files and globs are checked
 FILE_FORGET_SECS = 24 * 3600  # a file gone from every glob this long leaves the state file
+
+# -- ktcp report ------------------------------------------------------------------------------
+
+REPORT_EPISODE_GAP_SECS = 300.0  # window-shrink events of one peer closer than this: one episode
+REPORT_ES_SINCE = "7d"  # how far back --elasticsearch reads when --since is not given
+REPORT_TOP_N = 10  # rows of each top list
+REPORT_MAX_BUCKETS = 60  # the timeline's bucket size is the smallest that keeps this many or fewer
+REPORT_EVIDENCE_IDS = 10_000  # event ids a finding cites before it says the list is cut
+REPORT_ES_PAGE = 1000  # documents per Elasticsearch search page
+PROC_SYS = "/proc/sys"  # where the report reads this machine's sysctls (read-only)
