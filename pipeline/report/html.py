@@ -21,8 +21,9 @@ table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 8px;border-bottom
 text-align:left;vertical-align:top}td.n{text-align:right}.dim{color:#666}
 .critical{color:#b00020}.warning{color:#a66300}.info{color:#0a5d8a}
 .consistent{color:#a66300}.not-supported{color:#2e7d32}.cannot-tell{color:#666}
-code{background:#f4f4f4;padding:1px 3px;white-space:pre-wrap}.finding{border-left:4px solid #ccc;padding-left:1em;
-margin:1.2em 0}svg text{font:11px system-ui,sans-serif;fill:#333}
+code{background:#f4f4f4;padding:1px 3px;white-space:pre-wrap}
+.finding{border-left:4px solid #ccc;padding-left:1em;margin:1.2em 0}
+svg text{font:11px system-ui,sans-serif;fill:#333}
 """
 _PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
             "#ff9da7", "#9c755f", "#bab0ac")  # fmt: skip

@@ -124,6 +124,15 @@ def browser(tmp_path: Path) -> Iterator[Callable[[], DevTools]]:
             proc.wait(timeout=30)
 
 
+def _is_error(event: dict[str, Any]) -> bool:
+    method = event.get("method")
+    if method == "Runtime.exceptionThrown":
+        return True
+    if method == "Runtime.consoleAPICalled":
+        return event["params"]["type"] in ("error", "assert")
+    return method == "Log.entryAdded" and event["params"]["entry"]["level"] == "error"
+
+
 CHART_DATA_JS = """JSON.stringify(Array.from(document.querySelectorAll('rect[data-chart]')).map(
   r => Object.assign({}, r.dataset)))"""
 
@@ -170,12 +179,7 @@ def test_the_page_renders_offline_without_errors_and_charts_the_json_numbers(
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"report-{which}.png").write_bytes(base64.b64decode(shot["data"]))
 
-    errors = [
-        e for e in page.events
-        if e.get("method") == "Runtime.exceptionThrown"
-        or (e.get("method") == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "assert"))
-        or (e.get("method") == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")
-    ]  # fmt: skip
+    errors = [e for e in page.events if _is_error(e)]
     assert errors == []
     requests = [
         e["params"]["request"]["url"]
