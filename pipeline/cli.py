@@ -9,8 +9,8 @@ import click
 from pipeline.commands.agent import agent_command
 from pipeline.commands.exec_filter import exec_filter_command
 from pipeline.commands.parse import parse_command
-from pipeline.commands.sample import sample_command
 from pipeline.commands.report import report_command
+from pipeline.commands.sample import sample_command
 from pipeline.commands.schemas import schemas_command
 from pipeline.commands.setup import setup_command
 from pipeline.commands.ship import ship_command
