@@ -30,7 +30,7 @@ def test_layers_are_in_the_documented_order(
         f"GeoLite2-ASN {asn_mmdb.name}",
         f"GeoLite2-City {city_mmdb.name}",
         f"ip2region {xdb_v4.name}",
-        "bundled geoip2fast",
+        "bundled ip-location-db",
     ]
 
 

@@ -19,7 +19,7 @@ def test_lookup_prints_each_layer_and_the_result(asn_mmdb: Path) -> None:
     lines = result.output.splitlines()
     assert lines[0] == "202.106.38.7"
     assert any(line.strip().startswith("GeoLite2-ASN") and "AS4808" in line for line in lines)
-    assert any("bundled geoip2fast" in line and "CN" in line for line in lines)
+    assert any("bundled ip-location-db" in line and "CN" in line for line in lines)
     assert any("=> result" in line and "China Unicom (中国联通)" in line for line in lines)
 
 

@@ -23,7 +23,7 @@ def test_asn_database_gives_number_organisation_and_canonical_isp(
     assert info.isp_name_local == "中国联通"
     assert info.country_iso_code == "CN"  # from the bundled layer below
     assert info.isp_source.startswith("GeoLite2-ASN ")
-    assert "geoip2fast" in info.isp_source
+    assert "bundled ip-location-db" in info.isp_source
 
 
 def test_unknown_as_number_keeps_its_organisation_name(asn_mmdb: Path) -> None:

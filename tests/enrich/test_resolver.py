@@ -84,7 +84,7 @@ def test_explain_shows_each_layer_then_lookup_merges(
     assert layers["special-purpose ranges"] is None
     asn = layers[f"GeoLite2-ASN {asn_mmdb.name}"]
     assert asn is not None and asn.as_number == 4808 and asn.country_iso_code is None
-    bundled = layers["bundled geoip2fast"]
+    bundled = layers["bundled ip-location-db"]
     assert bundled is not None and bundled.country_iso_code == "CN"
 
 
