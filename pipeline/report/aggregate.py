@@ -51,6 +51,7 @@ def action_order(action: str) -> tuple[int, str]:
 
 
 def timeline(rows: Sequence[Row], max_buckets: int = REPORT_MAX_BUCKETS) -> Timeline:
+    rows = [r for r in rows if r.counted]
     if not rows:
         return Timeline(start=None, end=None, bucket_secs=BUCKET_LADDER_SECS[0], families=[])
     first = min(r.timestamp for r in rows)
@@ -128,6 +129,7 @@ def _asns_of_group(rows: Iterable[Row]) -> dict[str, Counter[str]]:
 
 
 def top_lists(rows: Sequence[Row], n: int = REPORT_TOP_N) -> TopLists:
+    rows = [r for r in rows if r.counted]
     asns = _asns_of_group(rows)
 
     def isp_label(r: Row) -> str:

@@ -12,10 +12,12 @@ from functools import cache
 from typing import Any
 
 from pipeline.catalog import BY_ACTION
-from pipeline.ecs import DATASET
+from pipeline.ecs import COUNTERS_ACTION, DATASET, ZERO_WINDOW_ACTION
 from pipeline.enrich.names import load as isp_names
 
 HIDDEN_IPV6_PEER = "ipv6-hidden"  # pre-2.6.29 window-shrink lines of IPv6 peers (127.0.0.6)
+# ktcp.<namespace> of the kernel-state samples (`ktcp sample`), which are no catalog family.
+SAMPLE_NAMESPACES = {ZERO_WINDOW_ACTION: "zero_window", COUNTERS_ACTION: "counters"}
 
 
 class NotADocument(ValueError):
@@ -38,6 +40,15 @@ class Row:
     country: str | None
     region: str | None
     details: dict[str, Any]  # the family's own fields, ktcp.<namespace>.*
+    kind: str = "event"  # event.kind: `metric` for counter samples
+    types: tuple[str, ...] = ()  # event.type
+    duration_secs: float | None = None  # event.duration (a sampled episode's end)
+
+    @property
+    def counted(self) -> bool:
+        """Whether top lists and the timeline count it: not a metric sample, and not the end
+        event of a sampled episode (its start was counted already)."""
+        return self.kind != "metric" and "end" not in self.types
 
     @property
     def isp_group(self) -> str | None:
@@ -96,7 +107,13 @@ def row(doc: Any) -> Row:
     as_ = source.get("as") or {}
     geo = source.get("geo") or {}
     family = BY_ACTION.get(action)
-    namespace = family.namespace if family is not None else action.removeprefix("tcp-")
+    namespace = (
+        family.namespace
+        if family is not None
+        else SAMPLE_NAMESPACES.get(action, action.removeprefix("tcp-").replace("-", "_"))
+    )
+    types = event.get("type")
+    duration = _int(event.get("duration"))
     details = ktcp.get(namespace)
     peer_ip = _str(source.get("ip"))
     if peer_ip is None and isinstance(details, dict) and details.get("ipv6_peer_hidden"):
@@ -116,4 +133,7 @@ def row(doc: Any) -> Row:
         country=_str(geo.get("country_iso_code")),
         region=_str(geo.get("region_name")),
         details=details if isinstance(details, dict) else {},
+        kind=_str(event.get("kind")) or "event",
+        types=tuple(t for t in types if isinstance(t, str)) if isinstance(types, list) else (),
+        duration_secs=duration / 1e9 if duration is not None else None,
     )

@@ -10,23 +10,27 @@ from types import ModuleType
 
 from pipeline.report.findings import (
     conntrack,
+    counters,
     memory,
     notes,
     ratelimit,
     syn_flood,
     timewait,
     window_shrink,
+    zero_window_peer,
 )
 from pipeline.report.findings.base import Context
 from pipeline.report.model import Finding
 
 FINDERS: tuple[ModuleType, ...] = (
     window_shrink,
+    zero_window_peer,
     syn_flood,
     memory,
     timewait,
     conntrack,
     ratelimit,
+    counters,
 )
 _SEVERITY = {"critical": 0, "warning": 1, "info": 2}
 

@@ -6,13 +6,13 @@ retransmit timer fires while the peer advertises a zero receive window (snd_wnd 
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass
 
 from pipeline.report.findings.base import (
+    Concentration,
     Context,
-    counted,
+    concentration,
     evidence,
-    join_ports,
     pct,
     plural,
     sysctls,
@@ -21,7 +21,6 @@ from pipeline.report.model import Cause, Finding
 from pipeline.report.rows import Row
 
 ACTIONS = ("tcp-window-shrink",)
-CONCENTRATION_COVER = 0.9  # "k peers account for 90%": the fewest peers covering this share
 MIDDLEBOX_ISP_SHARE = 0.8  # one network this dominant, with several peers: look at that path
 MIDDLEBOX_MIN_PEERS = 3
 SPREAD_ISP_SHARE = 0.5  # no network above this share, over several: no single path to blame
@@ -61,21 +60,6 @@ CHECKS_BASE = [
 ]
 
 
-def _peers_covering(counts: Counter[str], total: int, cover: float) -> tuple[int, int]:
-    """The fewest peers whose events reach `cover` of total, and their events."""
-    running = 0
-    for k, (_, n) in enumerate(counts.most_common(), start=1):
-        running += n
-        if running >= cover * total:
-            return k, running
-    return len(counts), running
-
-
-def _asns(rows: list[Row], isp: str) -> list[str]:
-    seen = counted([r for r in rows if r.isp_group == isp], lambda r: r.as_number)
-    return [f"AS{a}" for a, _ in seen.most_common(3)]
-
-
 def find(ctx: Context) -> list[Finding]:
     rows = ctx.of(*ACTIONS)
     if not rows:
@@ -85,21 +69,8 @@ def find(ctx: Context) -> list[Finding]:
 
 def _concentration(ctx: Context, rows: list[Row]) -> Finding:
     total = len(rows)
-    isps = counted(rows, lambda r: r.isp_group or "unknown")
-    top_isp, top_isp_events = sorted(isps.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    peers = counted(rows, lambda r: r.peer_ip)
-    k, k_events = _peers_covering(peers, total, CONCENTRATION_COVER)
-    ports = sorted(counted(rows, lambda r: r.local_port), key=int)
-    asns = _asns(rows, top_isp)
-    network = f"{top_isp} ({', '.join(asns)})" if asns else top_isp
-    if len(ports) == 1:
-        port_text = f"all on local port {ports[0]}"
-    else:
-        port_text = f"on local ports {join_ports(ports[:8])}" + (" ..." if len(ports) > 8 else "")
-    statement = (
-        f"{pct(top_isp_events, total)} of window-shrink events come from {network}; "
-        f"{plural(k, 'peer')} account for {pct(k_events, total)}; {port_text}."
-    )
+    conc = concentration(rows)
+    peers = conc.peers
     top_peers = [p for p, _ in peers.most_common(3) if p != "ipv6-hidden"]
     checks = [
         *CHECKS_BASE,
@@ -111,9 +82,9 @@ def _concentration(ctx: Context, rows: list[Row]) -> Finding:
         actions=list(ACTIONS),
         severity="warning" if total >= 10 else "info",
         title="Peers holding connections at a zero window",
-        statement=statement,
+        statement=conc.sentence("window-shrink events"),
         meaning=MEANING,
-        causes=_causes(ctx, rows, isps, top_isp_events),
+        causes=causes(rows, conc, _connections(ctx)),
         checks=checks,
         sysctls=sysctls(
             ctx,
@@ -122,35 +93,40 @@ def _concentration(ctx: Context, rows: list[Row]) -> Finding:
             ("net.ipv4.tcp_wmem", "send buffer per connection: data a held peer can pin"),
         ),
         references=REFERENCES,
-        evidence=evidence(
-            ctx,
-            rows,
-            events=total,
-            peers=len(peers),
-            top_isp=top_isp,
-            top_isp_events=top_isp_events,
-            top_isp_as_numbers=", ".join(asns),
-            top_peers_needed=k,
-            top_peers_events=k_events,
-            local_ports=", ".join(ports),
-        ),
+        evidence=evidence(ctx, rows, **conc.facts()),
     )
 
 
-def _causes(ctx: Context, rows: list[Row], isps: Counter[str], top_events: int) -> list[Cause]:
+@dataclass(frozen=True)
+class Held:
+    """One peer's hold on us in one episode: how many connections, events and probes."""
+
+    peer: str
+    connections: int
+    events: int
+    probe_events: int
+
+
+def _connections(ctx: Context) -> list[Held]:
     summary = ctx.window_shrink
     episodes = summary.episodes if summary is not None else []
-    total = len(rows)
+    return [Held(e.peer, e.connections, e.events, e.probe_events) for e in episodes]
+
+
+def causes(rows: list[Row], conc: Concentration, held: list[Held]) -> list[Cause]:
+    """Each plausible cause of peers holding zero windows, weighed against the evidence."""
+    total = conc.total
+    top_events = conc.top_isp_events
     peers = {r.peer_ip for r in rows if r.peer_ip is not None}
     top_share = top_events / total
 
-    single = sum(1 for e in episodes if e.connections == 1)
-    if episodes and single / len(episodes) >= STALLED_SINGLE_CONNECTION_SHARE:
+    single = sum(1 for h in held if h.connections == 1)
+    if held and single / len(held) >= STALLED_SINGLE_CONNECTION_SHARE:
         stalled = Cause(
             cause="a slow, stalled or overloaded client application (it stops reading, its "
             "receive buffer fills, its TCP advertises a zero window)",
             assessment="consistent",
-            reason=f"{single} of {plural(len(episodes), 'episode')} involve a single connection: "
+            reason=f"{single} of {plural(len(held), 'episode')} involve a single connection: "
             "what one client that stops reading looks like. Confirm with `ss -tino dst PEER` "
             "while it happens (persist timer, Send-Q not draining).",
         )
@@ -159,7 +135,7 @@ def _causes(ctx: Context, rows: list[Row], isps: Counter[str], top_events: int) 
             cause="a slow, stalled or overloaded client application",
             assessment="cannot-tell",
             reason="episodes span several connections per peer; a stuck client is still "
-            "possible, the lines alone cannot show it. Check `ss -tino dst PEER` live.",
+            "possible, the events alone cannot show it. Check `ss -tino dst PEER` live.",
         )
 
     if len(peers) >= MIDDLEBOX_MIN_PEERS and top_share >= MIDDLEBOX_ISP_SHARE:
@@ -170,11 +146,11 @@ def _causes(ctx: Context, rows: list[Row], isps: Counter[str], top_events: int) 
             "one network. That is also what it looks like when most clients simply are on that "
             "network: compare with your traffic by ISP before suspecting its equipment.",
         )
-    elif len(isps) >= MIDDLEBOX_MIN_PEERS and top_share <= SPREAD_ISP_SHARE:
+    elif len(conc.isps) >= MIDDLEBOX_MIN_PEERS and top_share <= SPREAD_ISP_SHARE:
         middlebox = Cause(
             cause="a middlebox, NAT or CPE on one network rewriting or clamping windows",
             assessment="not-supported",
-            reason=f"the events are spread over {len(isps)} networks, none above "
+            reason=f"the events are spread over {len(conc.isps)} networks, none above "
             f"{pct(top_events, total)}: no single path stands out.",
         )
     else:
@@ -184,7 +160,7 @@ def _causes(ctx: Context, rows: list[Row], isps: Counter[str], top_events: int) 
             reason="too few peers or networks to tell a path apart from the client mix.",
         )
 
-    worst = max(episodes, key=lambda e: (e.connections, e.events), default=None)
+    worst = max(held, key=lambda h: (h.connections, h.events), default=None)
     if (
         worst is not None
         and worst.connections >= SOCKSTRESS_MIN_CONNECTIONS
