@@ -23,7 +23,7 @@ UNICOM_BJ_1 = "202.106.38.9"  # China Unicom AS4808
 UNICOM_BJ_2 = "202.106.38.10"  # China Unicom AS4808
 UNICOM_BB = "202.99.99.212"  # China Unicom AS4837
 TELECOM = "122.224.31.13"  # China Telecom AS4134
-GOOGLE = "8.8.8.8"  # AS organisation GOOGLE (no canonical ISP), US
+GOOGLE = "8.8.8.8"  # Google LLC AS15169 (no canonical ISP), US
 EPISODES: tuple[tuple[str, int, int, int, int, tuple[int, ...]], ...] = (
     (UNICOM_BJ_1, 0, 40, 30, 40001, (1,)),
     (UNICOM_BJ_1, 7200, 20, 60, 40002, (1,)),

@@ -95,17 +95,18 @@ def test_corpus_numbers_match_its_known_structure(run_report: Run, corpus: Path)
         (UNICOM_BJ_2, "China Unicom AS4808", 25),
         (UNICOM_BB, "China Unicom AS4837", 10),
         (TELECOM, "China Telecom AS4134", 5),
-        (GOOGLE, "GOOGLE", 2),
+        (GOOGLE, "Google LLC AS15169", 2),
     ]
     assert _top(r, "isps") == [
         ("China Unicom", "AS4808, AS4837", 95),
         ("China Telecom", "AS4134", 5),
-        ("GOOGLE", "", 2),  # not a canonical ISP: grouped by AS organisation
+        ("Google LLC", "AS15169", 2),  # not a canonical ISP: grouped by AS organisation
     ]
     assert [(e["key"], e["count"]) for e in r["top"]["as_numbers"]] == [
         ("AS4808", 85),
         ("AS4837", 10),
         ("AS4134", 5),
+        ("AS15169", 2),
     ]
     assert [(e["key"], e["count"]) for e in r["top"]["countries"]] == [("CN", 100), ("US", 2)]
     ws = r["window_shrink"]
