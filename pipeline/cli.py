@@ -2,38 +2,48 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from pipeline.commands.agent import agent_command
-from pipeline.commands.exec_filter import exec_filter_command
-from pipeline.commands.parse import parse_command
-from pipeline.commands.report import report_command
-from pipeline.commands.sample import sample_command
-from pipeline.commands.schemas import schemas_command
-from pipeline.commands.setup import setup_command
-from pipeline.commands.ship import ship_command
-from pipeline.ecs import PARSER_VERSION
-from pipeline.enrich.commands import lookup_command
 from pipeline.errors import InputError, KtcpError, UsageError
+from pipeline.version import PARSER_VERSION
+
+# name -> "module:attribute". A command's module is imported only when that command runs (or
+# help lists it): `ktcp parse` never pays for the Elasticsearch client, the agent or the report.
+COMMANDS = {
+    "parse": "pipeline.commands.parse:parse_command",
+    "ship": "pipeline.commands.ship:ship_command",
+    "schemas": "pipeline.commands.schemas:schemas_command",
+    "lookup": "pipeline.enrich.commands:lookup_command",
+    "setup": "pipeline.commands.setup:setup_command",
+    "exec-filter": "pipeline.commands.exec_filter:exec_filter_command",
+    "agent": "pipeline.commands.agent:agent_command",
+    "sample": "pipeline.commands.sample:sample_command",
+    "report": "pipeline.commands.report:report_command",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use (click's documented pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module_name, attribute = COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(PARSER_VERSION, prog_name="ktcp")
 def cli() -> None:
     """Turn the Linux kernel's TCP warnings into typed, ISP-attributed events."""
-
-
-cli.add_command(parse_command)
-cli.add_command(ship_command)
-cli.add_command(schemas_command)
-cli.add_command(lookup_command)
-cli.add_command(setup_command)
-cli.add_command(exec_filter_command)
-cli.add_command(agent_command)
-cli.add_command(sample_command)
-cli.add_command(report_command)
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from pipeline.catalog import FAMILIES
@@ -20,6 +19,7 @@ from pipeline.events import Event
 from pipeline.records import PeerInfo
 from pipeline.sampler.counters import COUNTERS
 from pipeline.sampler.episodes import Episode
+from pipeline.version import PARSER_VERSION
 
 DATASET = "kernel.tcp"
 MODULE = "kernel"
@@ -27,10 +27,6 @@ EVENT_KIND = "event"  # rate-limit summaries too: one kind for every family keep
 EVENT_CATEGORY = ("network",)
 DEFAULT_TRANSPORT = "tcp"
 
-try:
-    PARSER_VERSION = version("ktcp")
-except PackageNotFoundError:  # running from a source tree without installation
-    PARSER_VERSION = "0+unknown"
 
 
 @dataclass(frozen=True, slots=True)

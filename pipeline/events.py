@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Union
 
-from pydantic import Field, TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from pipeline.catalog import FAMILIES
 from pipeline.catalog.base import Family, KernelMessage
@@ -16,7 +16,9 @@ from pipeline.records import Envelope, PeerInfo, RawLine
 # One union over every family, discriminated by `action` (= event.action); built once.
 _UNION: Any = Union[tuple(f.model for f in FAMILIES)]  # noqa: UP007 - built at run time
 KernelTcpMessage: Any = Annotated[_UNION, Field(discriminator="action")]
-MESSAGE_ADAPTER: TypeAdapter[Any] = TypeAdapter(KernelTcpMessage)
+MESSAGE_ADAPTER: TypeAdapter[Any] = TypeAdapter(
+    KernelTcpMessage, config=ConfigDict(defer_build=True)
+)
 
 
 @dataclass(frozen=True, slots=True)

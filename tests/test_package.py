@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pipeline
@@ -29,3 +31,23 @@ def test_document_schema_names_every_contract_field() -> None:
     doc = schemas.document_schema()
     assert doc["properties"]["source"]["properties"]["ip"]["anyOf"]
     assert "snd_una" in doc["properties"]["ktcp"]["properties"]["window"]["properties"]
+
+
+def test_parse_imports_only_what_it_uses() -> None:
+    """Start-up is most of a short run: `ktcp parse` must not load the shipping clients."""
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['ktcp', 'parse', '-', '--no-enrich']\n"
+        "try:\n"
+        "    runpy.run_module('pipeline.cli', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = sorted(m for m in ('elasticsearch', 'elastic_transport', 'requests', "
+        "'prometheus_client', 'fluent', 'pipeline.agent', 'pipeline.report.model') "
+        "if m in sys.modules)\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], input=b"", capture_output=True, timeout=120, check=True
+    )
+    assert b"HEAVY []" in result.stderr, result.stderr.decode()

@@ -48,7 +48,9 @@ Count = Annotated[int, Field(ge=0, le=INT_MAX)]
 class KernelMessage(BaseModel):
     """Fields every family may carry. Peer = remote end (ECS source), local = ECS destination."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first validation, not at import: `ktcp parse` of a log without TCP lines, and
+    # commands that never parse, do not pay for sixteen schemas.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     # Fields rendered by the common ECS mapping, not under ktcp.<namespace>.
     COMMON_FIELDS: ClassVar[frozenset[str]] = frozenset(
