@@ -11,12 +11,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from pipeline import envelopes
+from pipeline import envelopes, identity
 from pipeline.catalog import CANDIDATE_RE, Invalid, Match, classify
 from pipeline.catalog.base import KernelMessage
 from pipeline.clock import Clock, utc_now
 from pipeline.events import Event
-from pipeline.identity import event_id
 from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine
 from pipeline.settings import MAX_LINE_BYTES, ParseSettings
 
@@ -161,16 +160,21 @@ class Chain:
         return count
 
     def _event(self, found: Match, env: Envelope, raw: RawLine) -> Event:
-        if env.boot_id is None and raw.boot_id is not None:
-            env = replace(env, boot_id=raw.boot_id)  # the source knows the boot the text omits
+        if env.boot_id is None:
+            # the source knows the boot the text omits; the command knows it for /dev/kmsg
+            boot_id = raw.boot_id
+            if boot_id is None and env.sequence is not None and env.name == "kmsg":
+                boot_id = self.settings.boot_id
+            if boot_id:
+                env = replace(env, boot_id=boot_id)
         timestamp, time_source, inferred = self.clock.resolve(env)
         host = env.host or self.settings.host
-        time_key = ""  # only identity rule 3 (no kmsg or file position) needs it
+        at = identity.position(env, raw)
+        time_key = ""  # only identity rule 3 (no kernel or file position) needs it
         occurrence = 0
-        if raw.path is None and not (env.boot_id and env.sequence is not None):
-            time_key = _time_key(env)
-            key = (host or "", time_key, env.message)
-            occurrence = self._count_occurrence(key)
+        if at is None:
+            time_key = identity.time_key(env)
+            occurrence = self._count_occurrence((host or "", time_key, env.message))
         severity = env.severity if env.severity is not None else found.level
         peer = None
         if self.enrich is not None and found.message.peer_ip is not None:
@@ -183,28 +187,10 @@ class Chain:
             timestamp=timestamp,
             time_source=time_source,
             time_inferred=inferred,
-            id=event_id(
-                host=host,
-                boot_id=env.boot_id,
-                sequence=env.sequence,
-                path=raw.path,
-                file_id=raw.file_id,
-                offset=raw.offset,
-                time_key=time_key,
-                message=env.message,
-                occurrence=occurrence,
+            id=identity.event_id(
+                host=host, at=at, time_key=time_key, message=env.message, occurrence=occurrence
             ),
             host=host,
             severity=severity,
             peer=peer,
         )
-
-
-def _time_key(env: Envelope) -> str:
-    """The envelope's own time as text (never the time of reading, so ids are repeatable)."""
-    moment = env.wall_time or env.naive_time
-    if moment is not None:
-        return moment.isoformat()
-    if env.uptime is not None:
-        return f"{env.uptime:.6f}"
-    return ""

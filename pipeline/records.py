@@ -14,7 +14,7 @@ class RawLine:
     text: str
     path: str | None = None  # absolute file path; None for stdin, journald, Fluentd records
     offset: int | None = None  # byte offset of the line's first byte in the (decompressed) file
-    file_id: str | None = None  # fingerprint of the file's first line: tells rotated files apart
+    file_id: str | None = None  # fingerprint of the file's first line: the file, whatever its name
     boot_id: str | None = None  # boot the record was read in (/dev/kmsg of this machine)
 
 
@@ -33,7 +33,8 @@ class Envelope:
     priority: int | None = None
     host: str | None = None
     boot_id: str | None = None
-    sequence: int | None = None
+    sequence: int | None = None  # the kmsg sequence number (/dev/kmsg, Fluent Bit in_kmsg)
+    record_id: str | None = None  # the journal's own position: `__SEQNUM_ID:__SEQNUM`
     ident: str | None = None  # syslog tag / SYSLOG_IDENTIFIER; non-kernel idents are not TCP events
     extra: dict[str, str] = field(default_factory=dict)
 

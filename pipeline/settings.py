@@ -50,6 +50,8 @@ class ParseSettings(BaseModel):
     boot_time: datetime | None = None  # wall clock of boot, to date bare [uptime] lines
     year: int | None = None  # year for syslog timestamps that carry none; None = infer
     host: str | None = None  # host.name when the envelope does not say
+    # this machine's boot id, given to /dev/kmsg records read here (identity rule 1)
+    boot_id: str | None = None
     record_keys: tuple[str, ...] = DEFAULT_RECORD_KEYS
 
     @field_validator("timezone")

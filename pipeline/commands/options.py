@@ -100,10 +100,12 @@ def chain_from_options(
     options: dict[str, Any],
     default_boot_time: datetime | None = None,
     record_key: str | None = None,
+    default_boot_id: str | None = None,
 ) -> Chain:
     """The chain a command runs, built from its input_options (databases opened once, here).
 
     `record_key` names the record field holding the kernel line, tried before the defaults.
+    `default_boot_id`: this machine's boot id, when the input is its own kernel log.
     """
     from pipeline.enrich import build_resolver
     from pipeline.enrich.commands import settings_from_options as enrich_settings
@@ -113,6 +115,8 @@ def chain_from_options(
     if record_key:
         keys = (record_key, *(k for k in DEFAULT_RECORD_KEYS if k != record_key))
         settings = settings.model_copy(update={"record_keys": keys})
+    if default_boot_id:
+        settings = settings.model_copy(update={"boot_id": default_boot_id})
     chain = Chain(settings, enrich=build_resolver(enrich_settings(**enrich)))
     # The databases just loaded are millions of long-lived objects; left in the collector's
     # generations, every full collection would walk them again (a third of parse time).

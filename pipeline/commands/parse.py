@@ -23,7 +23,7 @@ from pipeline.report.table import TableSink
 from pipeline.sinks.base import Sink
 from pipeline.sinks.dead_letter import DeadLetterFile
 from pipeline.sinks.stdout import JsonArraySink, NdjsonSink
-from pipeline.sources.local import boot_time
+from pipeline.sources.local import KMSG, boot_id, boot_time
 
 
 def make_output(kind: str, live: bool = False) -> Sink:
@@ -79,7 +79,12 @@ def parse_command(
     local = inputs == [LOCAL]
     if local and not options.get("host"):
         options["host"] = socket.gethostname()
-    chain = chain_from_options(options, default_boot_time=boot_time() if local else None)
+    own_kernel = local or KMSG in inputs  # /dev/kmsg records carry sequence numbers, no boot id
+    chain = chain_from_options(
+        options,
+        default_boot_time=boot_time() if local else None,
+        default_boot_id=boot_id() if own_kernel else None,
+    )
     letters = DeadLetterFile(dead_letter) if dead_letter else None
 
     def notice(text: str) -> None:

@@ -149,6 +149,7 @@ def nest(outer: Envelope, inner: Envelope) -> Envelope:
             host=_first(inner.host, outer.host),
             boot_id=_first(inner.boot_id, outer.boot_id),
             sequence=_first(inner.sequence, outer.sequence),
+            record_id=_first(inner.record_id, outer.record_id),
             ident=_first(inner.ident, outer.ident),
             extra=outer.extra | inner.extra,
         )

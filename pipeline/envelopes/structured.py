@@ -87,6 +87,7 @@ def parse_journald(record: Record, record_keys: RecordKeys) -> Envelope:
     cursor = _text(record.get("__CURSOR"))
     if cursor is not None:
         extra["cursor"] = cursor  # journald's own position; __SEQNUM is not the kmsg sequence
+    seqnum_id, seqnum = _text(record.get("__SEQNUM_ID")), _integer(record, "__SEQNUM")
     return Envelope(
         name="journald",
         message=_text(record.get("MESSAGE")) or "",
@@ -97,6 +98,7 @@ def parse_journald(record: Record, record_keys: RecordKeys) -> Envelope:
         priority=facility * 8 + severity if facility is not None and severity is not None else None,
         host=_text(_single(record.get("_HOSTNAME"))),
         boot_id=_text(_single(record.get("_BOOT_ID"))),
+        record_id=f"{seqnum_id}:{seqnum}" if seqnum_id and seqnum is not None else None,
         ident=_text(_single(record.get("SYSLOG_IDENTIFIER"))),
         extra=extra,
     )

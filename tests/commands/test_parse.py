@@ -293,3 +293,29 @@ def test_stdin_events_come_out_while_stdin_stays_open() -> None:
         proc.stdout.read()
         proc.wait(timeout=30)
     assert proc.returncode == 0
+
+
+def test_the_same_content_under_rotated_names_keeps_its_ids(tmp_path: Path) -> None:
+    # `ktcp ship /var/log/kern.log*` after a rotation must not store every event twice.
+    names = [tmp_path / "kern.log", tmp_path / "kern.log.1"]
+    for name in names:
+        name.write_bytes(SAMPLE.read_bytes())
+    packed = tmp_path / "kern.log.2.gz"
+    packed.write_bytes(gzip.compress(SAMPLE.read_bytes()))
+    runs = [
+        [d["event"]["id"] for d in ndjson(ktcp("parse", str(p), "-o", "ndjson").stdout)]  # type: ignore[index]
+        for p in (*names, packed)
+    ]
+    assert runs[0] and runs[0] == runs[1] == runs[2]
+    assert len(set(runs[0])) == len(runs[0])  # identical lines at different offsets stay apart
+
+
+def test_two_files_with_the_same_first_line_do_not_share_ids(tmp_path: Path) -> None:
+    head = "Nov 24 00:00:01 web1 kernel: Linux version 6.1.0\n"
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text(head + "Nov 24 10:00:00 web1 kernel: " + SEED)
+    b.write_text(head + "Nov 24 10:00:09 web1 kernel: " + SEED)
+    ids_a = [d["event"]["id"] for d in ndjson(ktcp("parse", str(a), "-o", "ndjson").stdout)]  # type: ignore[index]
+    ids_b = [d["event"]["id"] for d in ndjson(ktcp("parse", str(b), "-o", "ndjson").stdout)]  # type: ignore[index]
+    assert len(ids_a) == len(ids_b) == 1
+    assert ids_a != ids_b

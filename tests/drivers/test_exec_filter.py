@@ -313,3 +313,27 @@ def test_sigterm_mid_stream_exits_cleanly_after_well_formed_output(
     assert proc.wait(timeout=5) == 0
     assert proc.stdout.read() == b""  # nothing half-written after the last whole record
     assert f"{3 * per_copy} events" in (tmp_path / "exec-filter.log").read_text()
+
+
+def test_a_respawned_child_does_not_reuse_ids_of_a_flood_in_the_same_second(
+    tmp_path: Path,
+) -> None:
+    # Fluentd respawns a killed child: its occurrence counts start again. Two flood lines of the
+    # same second and text differ only by their printk stamp; each child sees one of them.
+    line = (
+        "Nov 24 15:14:57 web1 kernel: [5000.{usec}] nf_conntrack: nf_conntrack: "
+        "table full, dropping packet"
+    )
+    ids = []
+    for usec in ("000001", "000002"):
+        done = subprocess.run(
+            [*FILTER, *PINNED],
+            input=msgpack.packb({"message": line.format(usec=usec)}),
+            capture_output=True,
+            env=env(tmp_path),
+            timeout=60,
+        )
+        docs = list(msgpack.Unpacker(io.BytesIO(done.stdout), raw=False))
+        assert len(docs) == 1, done.stderr.decode()
+        ids.append(docs[0]["event"]["id"])
+    assert ids[0] != ids[1]
