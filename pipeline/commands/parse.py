@@ -23,7 +23,8 @@ from pipeline.report.table import TableSink
 from pipeline.sinks.base import Sink
 from pipeline.sinks.dead_letter import DeadLetterFile
 from pipeline.sinks.stdout import JsonArraySink, NdjsonSink
-from pipeline.sources.local import KMSG, boot_id, boot_time
+from pipeline.sources.kmsg import DEV_KMSG
+from pipeline.sources.local import boot_id, boot_time
 
 
 def make_output(kind: str, live: bool = False) -> Sink:
@@ -79,7 +80,7 @@ def parse_command(
     local = inputs == [LOCAL]
     if local and not options.get("host"):
         options["host"] = socket.gethostname()
-    own_kernel = local or KMSG in inputs  # /dev/kmsg records carry sequence numbers, no boot id
+    own_kernel = local or DEV_KMSG in inputs  # /dev/kmsg records carry sequence numbers, no boot id
     chain = chain_from_options(
         options,
         default_boot_time=boot_time() if local else None,

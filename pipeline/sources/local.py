@@ -70,20 +70,6 @@ def open_local_log(
     raise InputError("no local kernel log is readable: " + "; ".join(reasons))
 
 
-KMSG = "/dev/kmsg"
-BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id"
-
-
-def boot_id(path: str = BOOT_ID_PATH) -> str | None:
-    """This boot's id, as journald writes it in `_BOOT_ID` (32 hex digits, no dashes)."""
-    try:
-        with open(path, encoding="ascii") as source:
-            text = source.read().strip().replace("-", "")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return text or None
-
-
 def boot_time(stat_path: str = "/proc/stat") -> datetime | None:
     """When this machine booted (`btime` of /proc/stat), to date bare `[uptime]` lines."""
     try:
