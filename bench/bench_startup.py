@@ -1,0 +1,59 @@
+"""Start-up: `echo | ktcp parse -` (enrichment on), wall clock, against a bare interpreter.
+
+    python bench/bench_startup.py [--runs N]
+
+Short runs are mostly start-up, and Fluentd's exec_filter pays it again at every respawn of
+its child. Bytecode is compiled first (as `pip install` does), so the figure is a user's.
+Prints the median and spread of N runs of each command, and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = {
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "echo | ktcp parse -": [sys.executable, "-m", "pipeline.cli", "parse", "-"],
+    "ktcp --version": [sys.executable, "-m", "pipeline.cli", "--version"],
+}
+
+
+def wall(argv: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        argv, input=b"\n", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        check=True, cwd=ROOT,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    compileall.compile_dir(ROOT / "pipeline", quiet=1)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)
+    medians = {}
+    for label, argv in COMMANDS.items():
+        wall(argv, env)  # warm the page cache
+        times = sorted(wall(argv, env) for _ in range(args.runs))
+        medians[label] = statistics.median(times)
+        print(
+            f"{label:>22}: median {medians[label] * 1000:6.1f} ms "
+            f"(min {times[0] * 1000:.1f}, max {times[-1] * 1000:.1f}, {args.runs} runs)"
+        )
+    ratio = medians["echo | ktcp parse -"] / medians["python -c pass"]
+    print(f"ktcp parse start-up = {ratio:.1f}x a bare interpreter")
+
+
+if __name__ == "__main__":
+    main()
