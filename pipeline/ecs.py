@@ -21,6 +21,11 @@ from pipeline.sampler.counters import COUNTERS
 from pipeline.sampler.episodes import Episode
 from pipeline.version import PARSER_VERSION
 
+# The ECS release whose definitions our fields follow (emitted as ecs.version): the last of the
+# 8.x line, the Elasticsearch major ktcp targets. tests/data/ecs/ holds the extract of its
+# ecs_flat.yml that tests compare our mapping with.
+ECS_VERSION = "8.17.0"
+DATA_STREAM_TYPE = "logs"
 DATASET = "kernel.tcp"
 MODULE = "kernel"
 EVENT_KIND = "event"  # rate-limit summaries too: one kind for every family keeps queries simple
@@ -35,15 +40,22 @@ class FieldSpec:
     es_type: str  # Elasticsearch mapping type
     description: str
     index: bool = True
+    array: bool = False  # the value is a list (ECS `normalize: array`)
+    value: str | None = None  # constant_keyword: the one value of every document
 
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("@timestamp", "date", "wall-clock time of the kernel message, UTC"),
     FieldSpec("message", "text", "the kernel's message as printed, envelope stripped"),
+    FieldSpec("ecs.version", "keyword", "the ECS version the field names follow"),
+    # Set by the data stream, as Elastic's own data streams do; `ktcp ship` also writes them.
+    FieldSpec("data_stream.type", "constant_keyword", "always 'logs'", value=DATA_STREAM_TYPE),
+    FieldSpec("data_stream.dataset", "constant_keyword", "always 'kernel.tcp'", value=DATASET),
+    FieldSpec("data_stream.namespace", "constant_keyword", "the data stream's namespace"),
     FieldSpec("event.original", "keyword", "the raw input line or record", index=False),
     FieldSpec("event.kind", "keyword", "always 'event'"),
-    FieldSpec("event.category", "keyword", "always ['network']"),
-    FieldSpec("event.type", "keyword", "ECS event types"),
+    FieldSpec("event.category", "keyword", "always ['network']", array=True),
+    FieldSpec("event.type", "keyword", "ECS event types", array=True),
     FieldSpec("event.action", "keyword", "the message family"),
     FieldSpec("event.dataset", "keyword", "always 'kernel.tcp'"),
     FieldSpec("event.module", "keyword", "always 'kernel'"),
@@ -146,6 +158,7 @@ def to_document(event: Event) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "@timestamp": format_time(event.timestamp),
         "message": env.message,
+        "ecs": {"version": ECS_VERSION},
         "event": ev,
     }
     if event.host or env.boot_id:
@@ -215,6 +228,25 @@ def to_document(event: Event) -> dict[str, Any]:
     ktcp["parser"] = {"version": PARSER_VERSION}
     doc["ktcp"] = ktcp
     return doc
+
+
+def stamp_data_stream(document: dict[str, Any], data_stream: str) -> None:
+    """Set data_stream.* from the name of the data stream the document is written to.
+
+    A name in Elastic's `<type>-<dataset>-<namespace>` scheme (`logs-kernel.tcp-default`) gives
+    all three; any other name (a plain index) adds nothing.
+    """
+    parts = data_stream_parts(data_stream)
+    if parts is not None:
+        document["data_stream"] = {"type": parts[0], "dataset": parts[1], "namespace": parts[2]}
+
+
+def data_stream_parts(name: str) -> tuple[str, str, str] | None:
+    """(type, dataset, namespace) of a name in the data stream naming scheme, else None."""
+    parts = name.split("-")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return parts[0], parts[1], parts[2]
 
 
 def _render_peer(peer: PeerInfo, source: dict[str, Any], ktcp: dict[str, Any]) -> None:

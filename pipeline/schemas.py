@@ -19,9 +19,9 @@ _ES_TO_JSON: dict[str, dict[str, Any]] = {
     "long": {"type": "integer"},
     "double": {"type": "number"},
     "boolean": {"type": "boolean"},
+    "constant_keyword": {"type": "string"},
     "ip": {"type": "string", "anyOf": [{"format": "ipv4"}, {"format": "ipv6"}]},
 }
-_ARRAYS = {"event.category", "event.type"}
 
 
 def models_schema() -> dict[str, Any]:
@@ -38,7 +38,9 @@ def _insert(tree: dict[str, Any], spec: FieldSpec) -> None:
             part, {"type": "object", "additionalProperties": False}
         )
     prop = dict(_ES_TO_JSON[spec.es_type])
-    if spec.name in _ARRAYS:
+    if spec.value is not None:
+        prop["const"] = spec.value
+    if spec.array:
         prop = {"type": "array", "items": prop}
     prop["description"] = spec.description
     node.setdefault("properties", {})[leaf] = prop
@@ -50,7 +52,7 @@ def document_schema() -> dict[str, Any]:
         "title": "ktcp ECS document (docs/CONTRACT.md)",
         "type": "object",
         "additionalProperties": False,
-        "required": ["@timestamp", "message", "event", "network", "ktcp"],
+        "required": ["@timestamp", "message", "ecs", "event", "network", "ktcp"],
     }
     for spec in all_fields():
         _insert(tree, spec)

@@ -72,7 +72,8 @@ def elasticsearch_command(
     """Install the ILM policy and templates for logs-kernel.tcp-* data streams.
 
     Safe to run again: it says what it created, updated or left alone. Features the cluster
-    lacks (ILM, match_only_text, data streams) are skipped or substituted, with a notice.
+    lacks (ILM, match_only_text, constant_keyword, data streams) are skipped or substituted,
+    with a notice.
     """
     conn = connection.connection(url, api_key, user, password, ca_certs, insecure)
     client = connection.client(conn, SETUP_TIMEOUT_SECS)

@@ -16,7 +16,7 @@ from pipeline.commands.options import (
 from pipeline.drivers.inputs import STDIN, read_input
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
-from pipeline.ecs import stamp_ingested
+from pipeline.ecs import stamp_data_stream, stamp_ingested
 from pipeline.errors import UsageError
 from pipeline.report import summary
 from pipeline.settings import DEFAULT_DATA_STREAM, DEFAULT_TAG_PREFIX
@@ -114,6 +114,11 @@ def ship_command(
             on_reject=on_reject,
         )
 
+    def stamp(doc: Document) -> None:
+        stamp_ingested(doc)
+        if es_url:
+            stamp_data_stream(doc, data_stream)
+
     inputs = list(files) or [STDIN]
     with progress_bar(inputs, "shipping") as advance:
         result = run(
@@ -122,7 +127,7 @@ def ship_command(
             lambda c, name: read_input(c, name, advance),
             sink,
             letters,
-            decorate=stamp_ingested,
+            decorate=stamp,
         )
     click.echo(
         summary.render(

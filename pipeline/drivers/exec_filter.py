@@ -26,7 +26,7 @@ import orjson
 
 from pipeline.catalog import CANDIDATE_RE
 from pipeline.chain import Chain
-from pipeline.ecs import format_time, to_document
+from pipeline.ecs import stamp_ingested, to_document
 from pipeline.events import Event
 from pipeline.records import MissKind
 from pipeline.sinks.fluentd.protocol import epoch_parts
@@ -243,7 +243,7 @@ class ExecFilter:
 
     def _document(self, event: Event) -> Record:
         doc = to_document(event)
-        doc["event"]["ingested"] = format_time(datetime.now(UTC))
+        stamp_ingested(doc)
         if self.settings.time_key:
             seconds, nanos = epoch_parts(event.timestamp)
             doc[self.settings.time_key] = f"{seconds}.{nanos:09d}"  # exact with time_type float

@@ -1,4 +1,4 @@
-"""What a cluster offers that the templates want: ILM, match_only_text, data streams.
+"""What a cluster offers that the templates want: ILM, match_only_text, constant_keyword, streams.
 
 Each is asked of the cluster itself, without side effects: the ILM API answers or not, and a
 simulated index template using the feature is accepted or not. A feature found missing is
@@ -27,6 +27,7 @@ class Capabilities:
     ilm: bool
     match_only_text: bool
     data_streams: bool
+    constant_keyword: bool
     version: str | None = None
 
     def missing(self) -> list[str]:
@@ -48,10 +49,15 @@ class Capabilities:
                 "match_only_text is not available (no mapper-extras module): `message` is "
                 "mapped as text instead (same queries, a larger index)"
             )
+        if not self.constant_keyword:
+            notes.append(
+                "constant_keyword is not available (no constant-keyword module): the "
+                "data_stream.* fields are mapped as keyword instead (same queries)"
+            )
         return notes
 
 
-FULL = Capabilities(ilm=True, match_only_text=True, data_streams=True)
+FULL = Capabilities(ilm=True, match_only_text=True, data_streams=True, constant_keyword=True)
 
 
 def detect(client: Any) -> Capabilities:
@@ -59,6 +65,7 @@ def detect(client: Any) -> Capabilities:
         ilm=_has_ilm(client),
         match_only_text=_simulates(client, {"mappings": _one_field("match_only_text")}),
         data_streams=_simulates(client, {"mappings": _one_field("keyword")}, data_stream=True),
+        constant_keyword=_simulates(client, {"mappings": _one_field("constant_keyword")}),
         version=version(client),
     )
 

@@ -62,10 +62,13 @@ def field_mapping(spec: FieldSpec, capabilities: Capabilities) -> dict[str, Any]
     if spec.es_type == "text":
         text = "match_only_text" if capabilities.match_only_text else "text"
         return {"type": text}
-    mapping: dict[str, Any] = {"type": spec.es_type}
+    if spec.es_type == "constant_keyword" and capabilities.constant_keyword:
+        return {"type": spec.es_type, **({"value": spec.value} if spec.value else {})}
+    es_type = "keyword" if spec.es_type == "constant_keyword" else spec.es_type
+    mapping: dict[str, Any] = {"type": es_type}
     if not spec.index:  # kept in _source, costs nothing in the index (ECS event.original)
         mapping.update(index=False, doc_values=False)
-    elif spec.es_type == "keyword":
+    elif es_type == "keyword":
         mapping["ignore_above"] = KEYWORD_IGNORE_ABOVE
     return mapping
 

@@ -9,7 +9,7 @@ from pipeline.sinks.elasticsearch.capabilities import Capabilities
 from pipeline.sinks.elasticsearch.install import Outcome, install
 from pipeline.sinks.elasticsearch.templates import Lifecycle, Template, render
 
-NODE = Capabilities(ilm=False, match_only_text=False, data_streams=True)
+NODE = Capabilities(ilm=False, match_only_text=False, data_streams=True, constant_keyword=False)
 
 
 def renamed(templates: tuple[Template, ...], suffix: str) -> list[Template]:
@@ -35,7 +35,11 @@ def test_created_then_left_alone_then_updated(es_node: Any) -> None:
         assert [s.outcome for s in first] == [Outcome.CREATED] * 3
         again = install(es, renamed(render(NODE), suffix))
         assert [s.outcome for s in again] == [Outcome.UNCHANGED] * 3
-        changed = render(Capabilities(ilm=False, match_only_text=False, data_streams=False))
+        changed = render(
+            Capabilities(
+                ilm=False, match_only_text=False, data_streams=False, constant_keyword=False
+            )
+        )
         third = install(es, renamed(changed, suffix))
         assert [s.outcome for s in third] == [Outcome.UNCHANGED, Outcome.UNCHANGED, Outcome.UPDATED]
         assert render(NODE, Lifecycle("1d")) == render(NODE)  # no ILM here: nothing to change

@@ -22,7 +22,7 @@ from pipeline.sinks.elasticsearch.templates import (
 )
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "schemas" / "elasticsearch"
-BARE = Capabilities(ilm=False, match_only_text=False, data_streams=True)
+BARE = Capabilities(ilm=False, match_only_text=False, data_streams=True, constant_keyword=False)
 
 
 def _leaf(props: dict[str, Any], dotted: str) -> dict[str, Any]:
@@ -77,7 +77,9 @@ def test_index_template_makes_a_data_stream_above_elastics_logs_template() -> No
     assert body["data_stream"] == {}
     assert body["priority"] > 100
     assert body["composed_of"][:2] == ["ktcp@settings", "ktcp@mappings"]
-    no_streams = Capabilities(ilm=False, match_only_text=True, data_streams=False)
+    no_streams = Capabilities(
+        ilm=False, match_only_text=True, data_streams=False, constant_keyword=True
+    )
     assert (
         "data_stream"
         not in render_templates(no_streams)["index_template/ktcp-logs-kernel.tcp.json"]
