@@ -1,5 +1,8 @@
 """How ktcp reaches a cluster: URL, credentials and TLS, shared by `ship` and `setup`.
 
+Kibana is reached with the same options (it authenticates against the same cluster), so
+`connection()` also checks a Kibana URL when told which service it is for.
+
 Credentials live only in the client's request headers: the URL ktcp prints never carries a
 user or password (one written into the URL is moved out of it), and the client's own loggers
 are kept quiet so a failing node is reported once, in ktcp's words.
@@ -38,15 +41,19 @@ def connection(
     password: str | None = None,
     ca_certs: str | None = None,
     insecure: bool = False,
+    service: str = "Elasticsearch",
+    example_port: int = 9200,
 ) -> Connection:
     """Check the options and take any `user:password@` out of the URL."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port  # raises on a malformed port
     except ValueError as exc:
-        raise UsageError(f"Elasticsearch URL is malformed: {redact(url)}") from exc
+        raise UsageError(f"{service} URL is malformed: {redact(url)}") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"Elasticsearch URL must look like https://HOST:9200, not {redact(url)!r}")
+        raise UsageError(
+            f"{service} URL must look like https://HOST:{example_port}, not {redact(url)!r}"
+        )
     if parts.username is not None:
         user = user or unquote(parts.username)
         password = password or (unquote(parts.password) if parts.password else None)
