@@ -1,4 +1,4 @@
-"""Kibana 8 saved objects as the export API writes them: envelope, filters, searches, Lens, dashboards.
+"""Kibana 8 saved objects as the export API writes them: envelope and every object type.
 
 Each builder returns one object in the NDJSON export format: `type`, `id`, `attributes`,
 `references`, `coreMigrationVersion`, `typeMigrationVersion`, `managed`. Filters are written the
@@ -383,6 +383,8 @@ def dashboard(id_: str, title: str, description: str, panels: Sequence[Panel]) -
         "timeFrom": "now-7d",
         "timeTo": "now",
         "refreshInterval": {"pause": True, "value": 60000},
-        "kibanaSavedObjectMeta": {"searchSourceJSON": to_json({"query": EMPTY_QUERY, "filter": []})},
+        "kibanaSavedObjectMeta": {
+            "searchSourceJSON": to_json({"query": EMPTY_QUERY, "filter": []})
+        },
     }
     return envelope("dashboard", id_, attributes, refs)

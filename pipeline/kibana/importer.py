@@ -130,9 +130,8 @@ def _request_error(
     if status == 401:
         hint = " (set KTCP_ES_API_KEY, or KTCP_ES_USER and KTCP_ES_PASSWORD)"
     elif status == 403:
-        hint = (
-            " (the user needs the Kibana privilege to manage saved objects"
-            + (f" in space {space!r})" if space else ")")
+        hint = " (the user needs the Kibana privilege to manage saved objects" + (
+            f" in space {space!r})" if space else ")"
         )
     elif status == 404 and space not in (None, DEFAULT_SPACE):
         hint = f" (does space {space!r} exist? Create it in Kibana or leave out --space)"

@@ -115,8 +115,11 @@ WINDOW_SHRINK = PeerFamily(
     window_shrink.ACTION,
     "window-shrink",
     "window shrink",
-    (field("ktcp.window.bytes_outstanding"), field("ktcp.window.snd_una"),
-     field("ktcp.window.snd_nxt")),
+    (
+        field("ktcp.window.bytes_outstanding"),
+        field("ktcp.window.snd_una"),
+        field("ktcp.window.snd_nxt"),
+    ),
 )
 PEER_FAMILIES: tuple[PeerFamily, ...] = (WINDOW_SHRINK,)
 

@@ -24,8 +24,12 @@ from urllib.parse import parse_qs, urlsplit
 PATH = re.compile(r"^(?:/s/(?P<space>[a-z0-9_-]+))?/api/saved_objects/_import$")
 VALIDATED_REFERENCE_TYPES = {"index-pattern", "search"}  # Kibana checks only these on import
 KIBANA_8_TYPES = {"index-pattern", "search", "lens", "dashboard", "visualization", "tag"}
-ICONS = {"index-pattern": "indexPatternApp", "search": "discoverApp", "lens": "lensApp",
-         "dashboard": "dashboardApp"}
+ICONS = {
+    "index-pattern": "indexPatternApp",
+    "search": "discoverApp",
+    "lens": "lensApp",
+    "dashboard": "dashboardApp",
+}
 
 
 @dataclass
@@ -116,13 +120,17 @@ class FakeKibana:
             b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw
         )
         upload = next(
-            (p for p in message.iter_parts() if p.get_param("name", header="content-disposition")
-             == "file"),
+            (
+                p
+                for p in message.iter_parts()
+                if p.get_param("name", header="content-disposition") == "file"
+            ),
             None,
         )
         if upload is None:
             return _error(
-                400, "Bad Request",
+                400,
+                "Bad Request",
                 "[request body.file]: expected value of type [Stream] but got [undefined]",
             )
         file_name = upload.get_filename()
@@ -139,20 +147,25 @@ class FakeKibana:
                 except ValueError as exc:
                     return _error(400, "Bad Request", f"Unexpected token in JSON: {exc}")
         self.received.append(
-            Received(parts.path, query, dict(request.headers), file_name,
-                     upload.get_content_type(), lines)
+            Received(
+                parts.path,
+                query,
+                dict(request.headers),
+                file_name,
+                upload.get_content_type(),
+                lines,
+            )
         )
         keys = [f"{o.get('type')}:{o.get('id')}" for o in lines]
         twice = sorted({k for k in keys if keys.count(k) > 1})
         if twice:
-            return _error(400, "Bad Request", f"Non-unique import objects detected: [{','.join(twice)}]")
+            detected = ",".join(twice)
+            return _error(400, "Bad Request", f"Non-unique import objects detected: [{detected}]")
         if self.replay is not None:
             return self.replay
         return 200, self._import(space, lines, _flag(query, "overwrite"))
 
-    def _import(
-        self, space: str, objects: list[dict[str, Any]], overwrite: bool
-    ) -> dict[str, Any]:
+    def _import(self, space: str, objects: list[dict[str, Any]], overwrite: bool) -> dict[str, Any]:
         stored = self.store.setdefault(space, {})
         in_file = {(o["type"], o["id"]) for o in objects}
         successes, errors = [], []

@@ -1,13 +1,11 @@
-"""`ktcp setup kibana`, run as a user runs it, against a local server strict like Kibana's import API."""
+"""`ktcp setup kibana` run as a user runs it, against a local server as strict as Kibana's API."""
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +13,17 @@ import pytest
 import urllib3
 
 from pipeline import kibana
+from tests.kibana.cli import ktcp
 from tests.kibana.fake_kibana import FakeKibana
 
 ROOT = Path(__file__).resolve().parents[2]
 RESPONSES = ROOT / "tests" / "data" / "kibana" / "responses"
 OBJECTS = kibana.saved_objects()
 OBJECT_LINE = re.compile(r"^  (?P<type>\S+) (?P<id>\S+) \((?P<title>.*?)\): (?P<detail>.*)$")
-NO_CREDENTIALS = {k: "" for k in ("KTCP_ES_API_KEY", "KTCP_ES_USER", "KTCP_ES_PASSWORD")}
 
 
 def setup_kibana(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {**os.environ, **NO_CREDENTIALS, "PYTHONPATH": str(ROOT), **(env or {})}
-    environ = {k: v for k, v in environ.items() if v != ""}
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "setup", "kibana", *args],
-        capture_output=True, text=True, timeout=60, env=environ, check=False, cwd=ROOT,
-    )
+    return ktcp("setup", "kibana", *args, env=env, timeout=60)
 
 
 def object_lines(stdout: str) -> dict[str, str]:
@@ -138,12 +131,19 @@ def test_objects_kibana_cannot_import_are_named_and_the_exit_is_nonzero() -> Non
             "missing_references",
             {"search ktcp-all-events": "missing_references: index-pattern ktcp-events"},
         ),
-        ("unsupported_type", {"lens ktcp-local-ports-chart": "unsupported_type: this Kibana "
-                              "does not know 'lens' objects"}),
+        (
+            "unsupported_type",
+            {
+                "lens ktcp-local-ports-chart": "unsupported_type: this Kibana "
+                "does not know 'lens' objects"
+            },
+        ),
         (
             "unknown_error",
-            {"dashboard ktcp-overview": "unknown (400): Document \"ktcp-overview\" belongs to a "
-             "more recent version of Kibana [8.9.0] when the last known version is [8.7.0]."},
+            {
+                "dashboard ktcp-overview": 'unknown (400): Document "ktcp-overview" belongs to a '
+                "more recent version of Kibana [8.9.0] when the last known version is [8.7.0]."
+            },
         ),
     ],
 )
@@ -215,12 +215,17 @@ def test_the_stand_in_refuses_what_kibana_refuses() -> None:
 
         assert post(body, content_type, xsrf=False) == (
             400,
-            {"statusCode": 400, "error": "Bad Request",
-             "message": "Request must contain a kbn-xsrf header."},
+            {
+                "statusCode": 400,
+                "error": "Bad Request",
+                "message": "Request must contain a kbn-xsrf header.",
+            },
         )
         status, answer = post(dup_body, dup_type)
         assert status == 400
-        assert answer["message"] == "Non-unique import objects detected: [index-pattern:ktcp-events]"
+        assert answer["message"] == (
+            "Non-unique import objects detected: [index-pattern:ktcp-events]"
+        )
         assert post(json_body, json_type)[1]["message"] == "Invalid file extension .json"
         # Without the data view, every search and chart misses its reference. Kibana checks
         # references to data views and searches only: the dashboard's references to Lens
