@@ -20,13 +20,14 @@ Run = Callable[..., dict[str, Any]]
 
 
 def test_the_data_stream_gives_the_same_report_as_the_shipped_file(
-    es_templates: str, data_stream: str, tmp_path: Path, run_report: Run
+    es_templates: str, es_client: Any, data_stream: str, tmp_path: Path, run_report: Run
 ) -> None:
     path = tmp_path / "kern.log"
     t0 = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=2)
     write_corpus(path, t0)
     shipped = ktcp("ship", "--elasticsearch", es_templates, "--data-stream", data_stream, str(path))
     assert shipped.returncode == 0, shipped.stderr.decode()
+    es_client.indices.refresh(index=data_stream)  # searchable now, not at the next refresh
 
     es = ("--elasticsearch", es_templates, "--data-stream", data_stream)
     from_es = run_report(*es, "--since", "7d")
