@@ -1,0 +1,144 @@
+{{/* The agent's command line, volumes and mounts (used by the DaemonSet). */}}
+
+{{/* Fluentd destination host:port: the chart's aggregator unless output.fluentd.host is set. */}}
+{{- define "ktcp.fluentd.address" -}}
+{{- $host := .Values.output.fluentd.host -}}
+{{- $port := .Values.output.fluentd.port -}}
+{{- if not $host -}}
+{{- $host = printf "%s.%s.svc" (include "ktcp.aggregator.fullname" .) .Release.Namespace -}}
+{{- $port = .Values.aggregator.port -}}
+{{- end -}}
+{{- printf "%s:%v" $host $port -}}
+{{- end -}}
+
+{{- define "ktcp.agent.configDir" -}}/etc/ktcp/config{{- end -}}
+
+{{/* Arguments of `ktcp agent`. Only flags the agent defines; --check-config runs them in CI. */}}
+{{- define "ktcp.agent.args" -}}
+{{- $a := .Values.agent -}}
+- --source
+- {{ $a.source }}
+{{- if eq $a.source "file" }}
+{{- range $a.paths }}
+- --path
+- {{ . | quote }}
+{{- end }}
+{{- end }}
+{{- with $a.journalDirectory }}
+- --journal-directory
+- {{ . | quote }}
+{{- end }}
+- --state-dir
+- /var/lib/ktcp
+{{- if eq .Values.output.type "elasticsearch" }}
+- --elasticsearch
+- {{ .Values.output.elasticsearch.url | quote }}
+{{- include "ktcp.elasticsearch.tlsArgs" . }}
+{{- else if eq .Values.output.type "fluentd" }}
+- --fluentd
+- {{ include "ktcp.fluentd.address" . | quote }}
+{{- else }}
+- --stdout
+{{- end }}
+- --http
+- {{ printf "%s:%v" $a.http.address $a.http.port | quote }}
+- --log-format
+- {{ $a.logFormat }}
+{{- $e := .Values.enrichment }}
+{{- if $e.disabled }}
+- --no-enrich
+{{- else }}
+{{- range $e.mmdb }}
+- --mmdb
+- {{ . | quote }}
+{{- end }}
+{{- with $e.ip2region }}
+- --ip2region
+- {{ . | quote }}
+{{- end }}
+{{- if $e.ispOverrides }}
+- --isp-overrides
+- {{ printf "%s/isp-overrides.csv" (include "ktcp.agent.configDir" .) }}
+{{- end }}
+{{- end }}
+{{- with $a.extraArgs }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Host paths the source reads, all read-only. /var/log/journal is reached through /var/log:
+a separate hostPath would be created by the runtime on nodes without one, and its mere existence
+switches journald (Storage=auto) to persistent storage. */}}
+{{- define "ktcp.agent.hostVolumes" -}}
+{{- $source := .Values.agent.source -}}
+{{- if ne $source "kmsg" }}
+- name: varlog
+  hostPath:
+    path: /var/log
+    type: Directory
+{{- end }}
+{{- if or (eq $source "auto") (eq $source "journald") }}
+- name: run-journal
+  hostPath:
+    path: /run/log/journal
+    type: DirectoryOrCreate
+- name: machine-id
+  hostPath:
+    path: /etc/machine-id
+    type: File
+{{- end }}
+{{- if eq $source "kmsg" }}
+- name: kmsg
+  hostPath:
+    path: /dev/kmsg
+    type: CharDevice
+{{- end }}
+{{- end -}}
+
+{{- define "ktcp.agent.hostMounts" -}}
+{{- $source := .Values.agent.source -}}
+{{- if ne $source "kmsg" }}
+- name: varlog
+  mountPath: /var/log
+  readOnly: true
+{{- end }}
+{{- if or (eq $source "auto") (eq $source "journald") }}
+- name: run-journal
+  mountPath: /run/log/journal
+  readOnly: true
+- name: machine-id
+  mountPath: /etc/machine-id
+  readOnly: true
+{{- end }}
+{{- if eq $source "kmsg" }}
+- name: kmsg
+  mountPath: /dev/kmsg
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{/* Container security context: the values, plus what the kmsg source needs. */}}
+{{- define "ktcp.agent.securityContext" -}}
+{{- $sc := deepCopy .Values.securityContext -}}
+{{- if include "ktcp.agent.root" . -}}
+{{- $_ := set $sc "runAsUser" 0 -}}
+{{- $_ := set $sc "runAsGroup" 0 -}}
+{{- $_ := set $sc "runAsNonRoot" false -}}
+{{- if .Values.agent.kmsg.privileged -}}
+{{- $_ := set $sc "privileged" true -}}
+{{- /* the API rejects allowPrivilegeEscalation=false next to privileged=true */ -}}
+{{- $_ := unset $sc "allowPrivilegeEscalation" -}}
+{{- else -}}
+{{- $caps := default dict $sc.capabilities -}}
+{{- $_ := set $caps "add" (list "SYSLOG") -}}
+{{- $_ := set $sc "capabilities" $caps -}}
+{{- end -}}
+{{- end -}}
+{{- toYaml $sc -}}
+{{- end -}}
+
+{{/* The state directory belongs to the agent's user (hostPath DirectoryOrCreate makes it root's). */}}
+{{- define "ktcp.agent.stateOwner" -}}
+{{- $p := .Values.podSecurityContext -}}
+{{- printf "%v:%v" (default 0 $p.runAsUser) (default (default 0 $p.runAsUser) $p.runAsGroup) -}}
+{{- end -}}
