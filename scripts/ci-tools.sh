@@ -20,6 +20,10 @@ BIN=$TOOLS_DIR/bin
 SRC=$TOOLS_DIR/src
 mkdir -p "$BIN" "$SRC"
 
+if ! command -v go >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "ci-tools: installing Go (golang-go; newer toolchains come from the module proxy)" >&2
+  apt-get update -qq >/dev/null && apt-get install -y -qq golang-go >/dev/null
+fi
 if ! command -v go >/dev/null 2>&1; then
   echo "ci-tools: Go is needed to build helm and the Kubernetes tools (apt-get install golang-go, or https://go.dev/dl/)" >&2
   exit 1
@@ -28,6 +32,16 @@ export GOFLAGS=-buildvcs=false GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 
 log() { echo "ci-tools: $*" >&2; }
 
+# quiet CMD...: run a build step with its output in the build log; show the log's end on failure.
+BUILD_LOG=$TOOLS_DIR/build.log
+quiet() {
+  if ! "$@" >>"$BUILD_LOG" 2>&1; then
+    echo "ci-tools: failed: $*" >&2
+    tail -n 40 "$BUILD_LOG" >&2
+    return 1
+  fi
+}
+
 # up_to_date NAME VERSION: the binary exists and was built from VERSION.
 up_to_date() { [ -x "$BIN/$1" ] && [ "$(cat "$BIN/.$1.version" 2>/dev/null)" = "$2" ]; }
 stamp() { echo "$2" >"$BIN/.$1.version"; }
@@ -35,14 +49,14 @@ stamp() { echo "$2" >"$BIN/.$1.version"; }
 build_helm() {
   up_to_date helm "$HELM_VERSION" && return
   log "building helm $HELM_VERSION"
-  GOBIN=$BIN go install -trimpath -ldflags "-s -w" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+  quiet env GOBIN="$BIN" go install -trimpath -ldflags "-s -w" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
   stamp helm "$HELM_VERSION"
 }
 
 build_kubeconform() {
   up_to_date kubeconform "$KUBECONFORM_VERSION" && return
   log "building kubeconform $KUBECONFORM_VERSION"
-  GOBIN=$BIN go install -trimpath -ldflags "-s -w" \
+  quiet env GOBIN="$BIN" go install -trimpath -ldflags "-s -w" \
     "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
   stamp kubeconform "$KUBECONFORM_VERSION"
 }
@@ -54,9 +68,9 @@ build_etcd() {
   mkdir -p "$dir"
   (
     cd "$dir"
-    [ -f go.mod ] || go mod init ktcp-tools/etcd >/dev/null 2>&1
-    go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
-    go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.new" go.etcd.io/etcd/server/v3
+    [ -f go.mod ] || quiet go mod init ktcp-tools/etcd
+    quiet go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+    quiet go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.new" go.etcd.io/etcd/server/v3
   )
   mv "$BIN/etcd.new" "$BIN/etcd"
   stamp etcd "$ETCD_VERSION"
@@ -77,6 +91,7 @@ build_kubernetes() {
     cd "$dir"
     if [ ! -f go.mod ]; then
       local upstream
+      # the release's go.mod, fetched from the module proxy (no source download)
       upstream=$(go list -m -f '{{.GoMod}}' "k8s.io/kubernetes@$KUBERNETES_VERSION")
       {
         echo "module ktcp-tools/kubernetes"
@@ -89,8 +104,8 @@ build_kubernetes() {
       } >go.mod.new
       mv go.mod.new go.mod
     fi
-    go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
-      "k8s.io/kubernetes/cmd/kubectl@$KUBERNETES_VERSION" >/dev/null 2>&1
+    quiet go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" \
+      "k8s.io/kubernetes/cmd/kubectl@$KUBERNETES_VERSION"
     local minor=${KUBERNETES_VERSION#v1.}
     minor=${minor%%.*}
     local v=k8s.io/component-base/version
@@ -98,7 +113,7 @@ build_kubernetes() {
     ldflags="$ldflags -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z"
     for cmd in kube-apiserver kubectl; do
       up_to_date "$cmd" "$KUBERNETES_VERSION" && continue
-      go build -trimpath -ldflags "$ldflags" -o "$BIN/$cmd.new" "k8s.io/kubernetes/cmd/$cmd"
+      quiet go build -trimpath -ldflags "$ldflags" -o "$BIN/$cmd.new" "k8s.io/kubernetes/cmd/$cmd"
       mv "$BIN/$cmd.new" "$BIN/$cmd"
       stamp "$cmd" "$KUBERNETES_VERSION"
     done

@@ -44,6 +44,10 @@
 - {{ printf "%s:%v" $a.http.address $a.http.port | quote }}
 - --log-format
 - {{ $a.logFormat }}
+{{- if $a.hostNameFromNode }}
+- --host
+- $(KTCP_NODE_NAME)
+{{- end }}
 {{- $e := .Values.enrichment }}
 {{- if $e.disabled }}
 - --no-enrich

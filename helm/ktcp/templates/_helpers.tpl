@@ -105,11 +105,12 @@ true
 
 {{/*
 Environment variables carrying the Elasticsearch credentials, from the Secret.
-Pass (dict "ctx" $ "user" "KTCP_ES_USER" "password" "KTCP_ES_PASSWORD" "apiKey" "KTCP_ES_API_KEY").
+Pass (dict "ctx" $ "user" "KTCP_ES_USER" "password" "KTCP_ES_PASSWORD" "apiKey" "KTCP_ES_API_KEY"),
+and "secret" NAME to read another Secret with the same keys.
 */}}
 {{- define "ktcp.elasticsearch.credentialEnv" -}}
 {{- $auth := .ctx.Values.output.elasticsearch.auth -}}
-{{- $secret := include "ktcp.elasticsearch.secretName" .ctx -}}
+{{- $secret := default (include "ktcp.elasticsearch.secretName" .ctx) .secret -}}
 {{- if eq $auth.method "apiKey" }}
 - name: {{ .apiKey }}
   valueFrom:

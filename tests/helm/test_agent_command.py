@@ -1,0 +1,125 @@
+"""The chart's agent command line is one `ktcp agent` accepts.
+
+The image cannot be built here, so each ci values file's DaemonSet is rendered and its
+container's command, arguments and environment are run on this machine with --check-config:
+the chart can never pass a flag, a value or a KTCP_* variable the agent rejects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import CI_VALUES, REPO, ci_id, find, render, run, values_of
+
+NODE_NAME = "node-7.example.internal"
+_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def container_environment(container: dict[str, Any]) -> dict[str, str]:
+    """What the kubelet would set: literal values, the node name, and Secret keys (stand-ins)."""
+    env: dict[str, str] = {}
+    for item in container.get("env", []):
+        if "value" in item:
+            env[item["name"]] = item["value"]
+            continue
+        source = item["valueFrom"]
+        if "fieldRef" in source:
+            assert source["fieldRef"]["fieldPath"] == "spec.nodeName"
+            env[item["name"]] = NODE_NAME
+        else:
+            key = source["secretKeyRef"]["key"]
+            env[item["name"]] = f"secret-{key}"
+    assert not container.get("envFrom"), "envFrom cannot be resolved here"
+    return env
+
+
+def expand(arg: str, env: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion of command and args (unknown references stay as written)."""
+    return _REFERENCE.sub(lambda m: env.get(m[1], m[0]), arg)
+
+
+@pytest.mark.parametrize("values", [None, *CI_VALUES], ids=ci_id)
+def test_agent_accepts_the_rendered_command_line(values: Path | None) -> None:
+    spec = find(render(values), "DaemonSet")["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    env = container_environment(container)
+    command = [expand(a, env) for a in container["command"]]
+    args = [expand(a, env) for a in container["args"]]
+    assert command[0] == "ktcp", "the image's entrypoint is the ktcp console script"
+    machine = {k: v for k, v in os.environ.items() if not k.startswith("KTCP_")}
+    machine["PYTHONPATH"] = str(REPO)
+    done = run(
+        [sys.executable, "-m", "pipeline.cli", *command[1:], *args, "--check-config"],
+        env={**machine, **env},
+        cwd=REPO,
+    )
+    assert done.returncode == 0, f"ktcp agent rejected the chart's command line:\n{done.stderr}"
+    settings = json.loads(done.stdout)
+
+    chart = values_of(values)
+    output = chart["output"]
+    assert settings["source"] == chart["agent"]["source"]
+    assert settings["state_dir"] == "/var/lib/ktcp"
+    assert settings["host"] == NODE_NAME
+    assert settings["http"] == f"0.0.0.0:{chart['agent']['http']['port']}"
+    assert settings["log_format"] == chart["agent"]["logFormat"]
+    if output["type"] == "elasticsearch":
+        assert settings["elasticsearch"] == output["elasticsearch"]["url"]
+        method = output["elasticsearch"]["auth"]["method"]
+        assert (settings["api_key"] == "***") is (method == "apiKey")
+        assert (settings["password"] == "***") is (method == "basic")
+        if method == "basic":
+            assert (
+                settings["user"]
+                == f"secret-{output['elasticsearch']['auth']['secretKeys']['username']}"
+            )
+        assert settings["insecure"] is not output["elasticsearch"]["tls"]["verify"]
+        if output["elasticsearch"]["tls"]["caSecret"]:
+            assert settings["ca_certs"].endswith("/" + output["elasticsearch"]["tls"]["caKey"])
+    elif output["type"] == "fluentd":
+        assert settings["fluentd"] == (
+            f"{output['fluentd']['host']}:{output['fluentd']['port']}"
+            if output["fluentd"]["host"]
+            else f"ktcp-aggregator.kube-logging.svc:{chart['aggregator']['port']}"
+        )
+    else:
+        assert settings["stdout"] is True
+    if chart["agent"]["source"] == "file":
+        assert settings["path"] == chart["agent"]["paths"]
+    if chart["enrichment"]["ispOverrides"]:
+        assert settings["isp_overrides"] == "/etc/ktcp/config/isp-overrides.csv"
+
+
+@pytest.mark.parametrize(
+    "values", [None, *[p for p in CI_VALUES if values_of(p)["setup"]["enabled"]]], ids=ci_id
+)
+def test_setup_job_steps_are_command_lines_ktcp_setup_accepts(
+    values: Path | None, tmp_path: Path
+) -> None:
+    from pipeline.commands.setup import setup_command
+
+    spec = find(render(values), "Job")["spec"]["template"]["spec"]
+    steps = [*spec.get("initContainers", []), *spec["containers"]]
+    assert next(s["command"][:2] for s in steps) == ["ktcp", "setup"]
+    for step in steps:
+        command, args = step["command"], list(step["args"])
+        # CA files exist only in the pod (a mounted Secret); a stand-in of the same name here.
+        mounted = {m["mountPath"] for m in step.get("volumeMounts", [])}
+        if "--ca-certs" in args:
+            at = args.index("--ca-certs") + 1
+            assert args[at].rpartition("/")[0] in mounted, f"{args[at]} is not mounted"
+            stand_in = tmp_path / Path(args[at]).name
+            stand_in.write_text("")
+            args[at] = str(stand_in)
+        subcommand = setup_command.commands[command[2]]  # KeyError: no such ktcp setup step
+        env = container_environment(step)
+        ctx = subcommand.make_context(command[2], list(args))  # raises on a flag it does not know
+        assert ctx.params["url"] == args[args.index("--url") + 1]
+        assert set(env) <= {"KTCP_ES_API_KEY", "KTCP_ES_USER", "KTCP_ES_PASSWORD"}
