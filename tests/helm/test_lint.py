@@ -48,7 +48,7 @@ BAD_VALUES = {
     "verify-as-string": ({"output": {"elasticsearch": {"tls": {"verify": "no"}}}}, "/verify"),
     "unknown-output": ({"output": {"type": "kafka"}}, "/output/type"),
     "tolerations-not-a-list": ({"tolerations": "all"}, "/tolerations"),
-    "paths-outside-var-log": ({"agent": {"paths": ["/srv/kern.log"]}}, "/agent/paths/0"),
+    "relative-path": ({"agent": {"paths": ["kern.log"]}}, "/agent/paths/0"),
     "unknown-auth-method": (
         {"output": {"elasticsearch": {"auth": {"method": "token"}}}},
         "/auth/method",
@@ -84,6 +84,7 @@ def test_schema_rejects_wrong_types_and_unknown_keys(
         (["output.type=fluentd"], "aggregator.enabled=true"),
         (["aggregator.enabled=true"], "output.type=fluentd"),
         (["agent.source=file", "agent.paths=null"], "agent.paths"),
+        (["agent.source=file", "agent.paths={/srv/log/kern.log}"], "extraVolumeMounts"),
     ],
     ids=[
         "api-key-missing",
@@ -91,6 +92,7 @@ def test_schema_rejects_wrong_types_and_unknown_keys(
         "fluentd-without-host",
         "aggregator-unused",
         "file-without-paths",
+        "file-outside-mounts",
     ],
 )
 def test_inconsistent_values_fail_with_what_to_set(sets: list[str], says: str) -> None:

@@ -183,6 +183,17 @@ and "secret" NAME to read another Secret with the same keys.
 {{- if and (eq .Values.agent.source "file") (not .Values.agent.paths) -}}
 {{- fail "agent.source is file: list the kernel log files in agent.paths" -}}
 {{- end -}}
+{{- if eq .Values.agent.source "file" -}}
+{{- range $path := .Values.agent.paths -}}
+{{- $mounted := hasPrefix "/var/log/" $path -}}
+{{- range $.Values.extraVolumeMounts -}}
+{{- if hasPrefix (printf "%s/" (trimSuffix "/" .mountPath)) $path -}}{{- $mounted = true -}}{{- end -}}
+{{- end -}}
+{{- if not $mounted -}}
+{{- fail (printf "agent.paths: %s is not under /var/log, the host directory the chart mounts: mount its directory with extraVolumes and extraVolumeMounts" $path) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/* Is the agent running as root? Only the kmsg source needs it. */}}
