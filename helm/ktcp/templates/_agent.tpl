@@ -33,7 +33,7 @@
 {{- if eq .Values.output.type "elasticsearch" }}
 - --elasticsearch
 - {{ .Values.output.elasticsearch.url | quote }}
-{{- include "ktcp.elasticsearch.tlsArgs" . }}
+{{- with include "ktcp.elasticsearch.tlsArgs" . | trim }}{{ . | nindent 0 }}{{ end }}
 {{- else if eq .Values.output.type "fluentd" }}
 - --fluentd
 - {{ include "ktcp.fluentd.address" . | quote }}

@@ -111,13 +111,13 @@ and "secret" NAME to read another Secret with the same keys.
 {{- define "ktcp.elasticsearch.credentialEnv" -}}
 {{- $auth := .ctx.Values.output.elasticsearch.auth -}}
 {{- $secret := default (include "ktcp.elasticsearch.secretName" .ctx) .secret -}}
-{{- if eq $auth.method "apiKey" }}
+{{- if eq $auth.method "apiKey" -}}
 - name: {{ .apiKey }}
   valueFrom:
     secretKeyRef:
       name: {{ $secret }}
       key: {{ $auth.secretKeys.apiKey }}
-{{- else if eq $auth.method "basic" }}
+{{- else if eq $auth.method "basic" -}}
 - name: {{ .user }}
   valueFrom:
     secretKeyRef:
