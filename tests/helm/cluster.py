@@ -155,6 +155,7 @@ class ApiServer:
                 f"--service-account-signing-key-file={key}",
                 "--service-cluster-ip-range=10.96.0.0/16",
                 "--endpoint-reconciler-type=none",
+                "--allow-privileged=true",  # as kubeadm and managed clusters run it
                 "--enable-priority-and-fairness=false",
                 "--v=0",
             ],

@@ -118,7 +118,9 @@ def test_setup_job_steps_are_command_lines_ktcp_setup_accepts(
             stand_in = tmp_path / Path(args[at]).name
             stand_in.write_text("")
             args[at] = str(stand_in)
-        subcommand = setup_command.commands[command[2]]  # KeyError: no such ktcp setup step
+        if command[2] not in setup_command.commands:
+            pytest.fail(f"the setup Job runs `ktcp setup {command[2]}`, which does not exist")
+        subcommand = setup_command.commands[command[2]]
         env = container_environment(step)
         ctx = subcommand.make_context(command[2], list(args))  # raises on a flag it does not know
         assert ctx.params["url"] == args[args.index("--url") + 1]

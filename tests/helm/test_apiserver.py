@@ -163,3 +163,23 @@ def test_server_accepts_then_installs_upgrades_and_uninstalls(
         "name",
     )
     assert left.returncode == 0 and left.stdout.strip() == "", left.stdout
+
+
+def test_the_dry_run_rejects_what_schemas_let_through(cluster: ApiServer, tmp_path: Path) -> None:
+    namespace = "ci-broken"
+    assert cluster.kubectl("create", "namespace", namespace).returncode == 0
+    rendered = helm_template([], namespace=namespace, release=RELEASE)
+    for broken, says in (
+        (rendered.replace("type: DirectoryOrCreate", "type: DirOrCreate"), "DirOrCreate"),
+        (
+            rendered.replace(
+                "- name: state\n          hostPath", "- name: stat\n          hostPath"
+            ),
+            "state",
+        ),
+    ):
+        assert broken != rendered
+        manifest = tmp_path / "broken.yaml"
+        manifest.write_text(broken)
+        dry = cluster.kubectl("-n", namespace, "apply", "--dry-run=server", "-f", str(manifest))
+        assert dry.returncode != 0 and says in dry.stderr, dry.stderr
