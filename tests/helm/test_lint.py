@@ -102,3 +102,16 @@ def test_inconsistent_values_fail_with_what_to_set(sets: list[str], says: str) -
     done = run(argv)
     assert done.returncode != 0
     assert says in done.stderr, done.stderr
+
+
+def test_packaged_chart_carries_the_example_fluentd_config(tmp_path: Path) -> None:
+    # files/forward.conf links to examples/fluentd/forward.conf; the package holds its text.
+    done = run([tool("helm"), "package", CHART, "-d", tmp_path])
+    assert done.returncode == 0, done.stderr
+    (package,) = tmp_path.glob("ktcp-*.tgz")
+    sets = ["--set", "output.type=fluentd", "--set", "aggregator.enabled=true"]
+    from_package = run([tool("helm"), "template", "ktcp", package, *sets])
+    from_tree = run([tool("helm"), "template", "ktcp", CHART, *sets])
+    assert from_package.returncode == 0, from_package.stderr
+    assert from_package.stdout == from_tree.stdout
+    assert "write_operation create" in from_package.stdout
