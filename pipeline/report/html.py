@@ -133,7 +133,7 @@ def _episodes_svg(report: Report) -> str:
 
 def _finding(f: Finding) -> str:
     parts = [
-        f'<div class="finding" data-finding="{escape(f.id)}">',
+        f'<div class="finding" id="{escape(f.id)}" data-finding="{escape(f.id)}">',
         f'<h3><span class="{f.severity}">[{f.severity}]</span> {escape(f.title)}</h3>',
         f"<p><b>{escape(f.statement)}</b></p><p class=dim>{escape(f.meaning)}</p>",
     ]
@@ -197,8 +197,13 @@ def render_html(report: Report) -> str:
             f"<p>{inputs.events:,} events from {escape(_iso(report.first_event))} to "
             f"{escape(_iso(report.last_event))}; sources: {escape(', '.join(inputs.sources))}."
             f"</p><p class=dim>{escape(report.host.note)}</p>",
-            "<h2>Findings</h2>",
-            *(_finding(f) for f in report.findings),
+            "<h2>In short</h2><ul>",
+            *(
+                f'<li><a href="#{escape(f.id)}"><span class="{f.severity}">[{f.severity}]</span>'
+                f"</a> {escape(f.statement)}</li>"
+                for f in report.findings
+            ),
+            "</ul>",
             f"<h2>Events over time</h2><p class=dim>one bar = "
             f"{duration(report.timeline.bucket_secs)}</p>",
             _timeline_svg(report),
@@ -210,6 +215,8 @@ def render_html(report: Report) -> str:
             "<h2>Window-shrink episodes</h2>",
             shrink_text,
             _episodes_svg(report),
+            "<h2>Findings, causes and what to check</h2>",
+            *(_finding(f) for f in report.findings),
             "<h2>Top AS numbers</h2>",
             _top_table(top.as_numbers),
             "<h2>Top local ports</h2>",

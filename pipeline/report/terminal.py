@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -57,8 +59,16 @@ def _top_table(title: str, entries: Sequence[TopEntry], label: str = "") -> Tabl
     return table
 
 
+PIPE_WIDTH = 120  # columns when writing to a file or pipe (rich would take 80)
+
+
+def _console() -> Console:
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(highlight=False, width=PIPE_WIDTH if piped else None)
+
+
 def render(report: Report, console: Console | None = None) -> None:
-    out = console or Console(highlight=False)
+    out = console or _console()
     inputs = report.inputs
     out.print(Text("ktcp report", style="bold"))
     out.print(
@@ -81,6 +91,14 @@ def render(report: Report, console: Console | None = None) -> None:
         read.append(f"{inputs.before_since:,} before --since left out")
     if read:
         out.print("; ".join(read), style="dim")
+    out.print()
+    out.print(Text("In short", style="bold underline"))
+    for finding in report.findings:
+        out.print(
+            Text.assemble(
+                (f"[{finding.severity}] ", _SEVERITY_STYLE[finding.severity]), finding.statement
+            )
+        )
     out.print()
 
     tl = report.timeline
@@ -140,7 +158,7 @@ def render(report: Report, console: Console | None = None) -> None:
             out.print(f"... {len(ws.episodes) - 20} more episodes (--json has them all)")
         out.print()
 
-    out.print(Text("Findings", style="bold underline"))
+    out.print(Text("Findings, causes and what to check", style="bold underline"))
     for finding in report.findings:
         _finding(out, finding)
     out.print(Text(report.host.note, style="dim"))

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from pipeline.report.findings.base import Context, evidence, plural, sysctls
 from pipeline.report.model import Finding
+from pipeline.report.rows import Row
 
 ACTIONS = ("conntrack-table-full",)
+
+
+def _when(rows: list[Row]) -> str:
+    first = f"{rows[0].timestamp:%Y-%m-%d %H:%M}"
+    last = f"{rows[-1].timestamp:%Y-%m-%d %H:%M}"
+    return f"at {first} UTC" if first == last else f"between {first} and {last} UTC"
 
 
 def find(ctx: Context) -> list[Finding]:
@@ -18,8 +25,7 @@ def find(ctx: Context) -> list[Finding]:
             actions=list(ACTIONS),
             severity="critical",
             title="Connection-tracking table full: new flows dropped",
-            statement=f"{plural(len(rows), 'line')} of a full conntrack table between "
-            f"{rows[0].timestamp:%Y-%m-%d %H:%M} and {rows[-1].timestamp:%Y-%m-%d %H:%M} UTC: "
+            statement=f"{plural(len(rows), 'line')} of a full conntrack table {_when(rows)}: "
             "packets of new flows were dropped, which clients see as connect timeouts.",
             meaning="netfilter tracks every flow through this host (TCP, UDP, ICMP) up to "
             "net.netfilter.nf_conntrack_max entries; when full it drops the first packet of "
