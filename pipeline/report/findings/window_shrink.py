@@ -33,8 +33,9 @@ REFERENCES = [
     "a sender must be robust against it",
     "RFC 9293 §3.8.6 (Managing the Window) and §3.8.6.1 (Zero-Window Probing): the sender "
     "keeps probing a zero window, and keeps the connection open while probes are answered",
-    "Linux net/ipv4/tcp_timer.c: tcp_retransmit_timer() prints the line; tcp_probe_timer() "
-    "gives up after net.ipv4.tcp_retries2 unanswered probes (tcp_orphan_retries once closed)",
+    "Linux net/ipv4/tcp_timer.c: tcp_retransmit_timer() prints the line and aborts when the "
+    "peer sent nothing for about TCP_RTO_MAX (120 s; twice that in 6.x); tcp_probe_timer() "
+    "after net.ipv4.tcp_retries2 unanswered probes (tcp_orphan_retries once closed)",
 ]
 MEANING = (
     "The peer advertised a zero receive window while this host still had data for it, and the "
@@ -42,8 +43,9 @@ MEANING = (
     "window probes. RFC 1122 §4.2.2.16 and RFC 9293 §3.8.6 say a receiver should not shrink "
     "its window (pull the right edge back over data already sent) and a sender must cope when "
     "it does; by RFC 9293 §3.8.6.1 the sender keeps probing a zero window and must keep the "
-    "connection open while the peer answers the probes. Linux gives up only when probes go "
-    "unanswered past its retry limit (net.ipv4.tcp_retries2), so a peer that keeps answering "
+    "connection open while the peer answers the probes. Linux gives up only when the peer "
+    "stops answering: about two minutes without anything received on the retransmit path, "
+    "net.ipv4.tcp_retries2 unanswered probes on the persist timer. A peer that keeps answering "
     "with a zero window can hold a connection, and the data queued for it, indefinitely. "
     "Exactly one byte outstanding is a zero-window probe (the window was already closed, a "
     "normal flow-control state that kernels before 6.6 still called a shrink); more bytes "
