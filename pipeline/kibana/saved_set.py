@@ -21,7 +21,7 @@ from pipeline.catalog import (
     timewait_overflow,
     window_shrink,
 )
-from pipeline.ecs import all_fields
+from pipeline.ecs import ZERO_WINDOW_ACTION, all_fields
 from pipeline.kibana.format import (
     DateHistogram,
     Filter,
@@ -82,7 +82,10 @@ class PeerFamily:
     action: str
     slug: str  # object ids: ktcp-<slug>, ktcp-<slug>-by-isp
     noun: str  # "window shrink"
+    description: str  # of its saved search
     own_columns: tuple[str, ...] = ()
+    counted: str = "events"  # what its chart counts
+    count_filters: tuple[Filter, ...] = ()  # which of its events the chart counts
 
     @property
     def filters(self) -> tuple[Filter, ...]:
@@ -92,7 +95,7 @@ class PeerFamily:
         return saved_search(
             f"ktcp-{self.slug}",
             f"Kernel TCP: {self.noun}",
-            f"Every {self.noun} event ({ACTION}: {self.action}), in every kernel wording.",
+            self.description,
             DATA_VIEW_ID,
             self.filters,
             (*PEER_COLUMNS, *self.own_columns),
@@ -103,9 +106,9 @@ class PeerFamily:
         return lens_bar(
             f"ktcp-{self.slug}-by-isp-chart",
             f"Kernel TCP: {self.noun} by ISP (top 10)",
-            f"{self.noun.capitalize()} events per canonical ISP of the peer ({ISP}).",
+            f"{self.noun.capitalize()} {self.counted} per canonical ISP of the peer ({ISP}).",
             DATA_VIEW_ID,
-            self.filters,
+            (*self.filters, *self.count_filters),
             Terms(ISP, "string", "ISP", size=10),
             horizontal=True,
         )
@@ -115,13 +118,29 @@ WINDOW_SHRINK = PeerFamily(
     window_shrink.ACTION,
     "window-shrink",
     "window shrink",
+    f"Every window shrink event ({ACTION}: {window_shrink.ACTION}), in every kernel wording.",
     (
         field("ktcp.window.bytes_outstanding"),
         field("ktcp.window.snd_una"),
         field("ktcp.window.snd_nxt"),
     ),
 )
-PEER_FAMILIES: tuple[PeerFamily, ...] = (WINDOW_SHRINK,)
+ZERO_WINDOW_PEERS = PeerFamily(  # from `ktcp sample`: connections held at zero window
+    ZERO_WINDOW_ACTION,
+    "zero-window-peers",
+    "zero-window peers",
+    "Connections `ktcp sample` found held at zero window by their peer: one event when an "
+    "episode starts, one when it ends (with its duration).",
+    (
+        field("ktcp.zero_window.bytes_queued"),
+        field("ktcp.zero_window.probes"),
+        field("ktcp.zero_window.samples"),
+        field("event.duration"),
+    ),
+    counted="episodes",
+    count_filters=(is_(field("event.type"), "start"),),  # an episode has a start and an end
+)
+PEER_FAMILIES: tuple[PeerFamily, ...] = (WINDOW_SHRINK, ZERO_WINDOW_PEERS)
 
 
 def _searches() -> list[Obj]:

@@ -2,9 +2,11 @@
 
 The node holds samples/kern.log and tests/data/kibana/peers.log (peers of China Unicom, China
 Telecom, China Mobile and others, every window-shrink wording, SYN floods, memory, orphans,
-TIME-WAIT and conntrack lines), shipped by `ktcp ship`. Kibana's request for each object is
-built as Kibana builds it (tests/kibana/kibana_request.py); the expected answer is computed
-from the parsed documents by what the title says, not from the object's own filters.
+TIME-WAIT and conntrack lines), shipped by `ktcp ship`, and the zero-window peers `ktcp sample`
+finds in tests/data/kibana/proc-net (a /proc/net with four connections held at zero window).
+Kibana's request for each object is built as Kibana builds it (tests/kibana/kibana_request.py);
+the expected answer is computed from the parsed documents by what the title says, not from the
+object's own filters.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ VIEW = next(o for o in OBJECTS.values() if o["type"] == "index-pattern")
 TIME_FIELD = VIEW["attributes"]["timeFieldName"]
 ALL_TIME = ("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
 WS = "tcp-window-shrink"
+ZW = "tcp-zero-window-peer"
+SAMPLED_NET_DIR = ROOT / "tests" / "data" / "kibana" / "proc-net"
 
 Doc = dict[str, Any]
 
@@ -67,6 +71,7 @@ SEARCHES: dict[str, Callable[[Doc], bool]] = {
         "tcp-memory-pressure", "tcp-orphan-sockets", "tcp-timewait-overflow"
     ),
     "ktcp-conntrack-table-full": action("conntrack-table-full"),
+    "ktcp-zero-window-peers": action(ZW),
 }
 
 
@@ -90,6 +95,10 @@ CHARTS: dict[str, tuple[Callable[[Doc], bool], list[Callable[[Doc], Any]]]] = {
         [lambda d: get(d, "source.geo.country_iso_code")],
     ),
     "ktcp-window-shrink-bytes-outstanding-chart": (action(WS), [_outstanding]),
+    "ktcp-zero-window-peers-by-isp-chart": (
+        lambda d: action(ZW)(d) and "start" in get(d, "event.type"),
+        [lambda d: get(d, "ktcp.isp.name")],
+    ),
 }
 
 
@@ -100,6 +109,10 @@ def indexed(es_templates: str) -> tuple[str, list[Doc]]:
     parsed = ktcp("parse", "--output", "ndjson", *map(str, INPUTS))
     assert parsed.returncode == 0, parsed.stderr
     docs = [json.loads(line) for line in parsed.stdout.splitlines()]
+    sampled = ktcp("sample", "--net-dir", str(SAMPLED_NET_DIR), "--count", "1", "--host", "web3")
+    assert sampled.returncode == 0, sampled.stderr
+    samples = [json.loads(line) for line in sampled.stdout.splitlines()]
+    assert len(samples) == 4
     shipped = ktcp(
         "ship", "--elasticsearch", es_templates, "--data-stream", stream, *map(str, INPUTS)
     )
@@ -108,6 +121,17 @@ def indexed(es_templates: str) -> tuple[str, list[Doc]]:
 
     es = Elasticsearch(es_templates, request_timeout=30)
     try:
+        # `ktcp sample` writes documents, not log lines: they go in as a shipper sends them.
+        answer = es.bulk(
+            operations=[
+                line
+                for doc in samples
+                for line in ({"create": {"_index": stream, "_id": doc["event"]["id"]}}, doc)
+            ],
+            refresh=True,
+        )
+        assert not answer["errors"], answer
+        docs += samples
         es.indices.refresh(index=stream)
         assert es.count(index=stream)["count"] == len(docs)
     finally:

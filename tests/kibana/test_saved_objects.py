@@ -16,6 +16,7 @@ import pytest
 
 from pipeline import kibana
 from pipeline.catalog import BY_ACTION
+from pipeline.ecs import ZERO_WINDOW_ACTION
 from pipeline.kibana.format import MIN_KIBANA_VERSION, TYPE_MIGRATION_VERSIONS
 from tests.kibana.structure import (
     envelope_problems,
@@ -178,7 +179,7 @@ def test_filters_name_real_families_and_canonical_isps() -> None:
     objects = committed()
     actions = [v for o in objects for v in _filter_values(o, "event.action")]
     isps = [v for o in objects for v in _filter_values(o, "ktcp.isp.name")]
-    assert actions and set(actions) <= set(BY_ACTION)
+    assert actions and set(actions) <= {*BY_ACTION, ZERO_WINDOW_ACTION}
     assert set(isps) == {"China Unicom", "China Telecom", "China Mobile"}
     assert set(isps) <= canonical
 
