@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -49,6 +50,7 @@ class FakeKibana:
     types: set[str] = field(default_factory=lambda: set(KIBANA_8_TYPES))
     replay: tuple[int, Any] | None = None
     not_kibana: bool = False
+    tls: tuple[str, str] | None = None  # (certificate, key) files: serve HTTPS
     store: dict[str, dict[tuple[str, str], dict[str, Any]]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
 
@@ -69,11 +71,16 @@ class FakeKibana:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}"
 
     def __enter__(self) -> FakeKibana:
         self._thread.start()

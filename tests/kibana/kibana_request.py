@@ -5,6 +5,15 @@ an empty Lucene query bar. Kibana's buildEsQuery sends a filter's `query` verbat
 $state dropped; negated filters under must_not, disabled ones left out), an empty Lucene query
 as match_all and a non-empty one as query_string with analyze_wildcard, and adds the time
 picker's range on the data view's time field. Nothing here translates a query language.
+
+Why (a) and not KQL compiled by @cybernetex/kbn-es-query: with (a) the test sends the very
+query Kibana sends, byte for byte, so there is nothing to be faithful to but Kibana's plumbing
+above. That package is Kibana 7.x's compiler; Kibana 8.6+ compiles KQL on keyword fields to
+term/wildcard instead of match/match_phrase, so the test would run a query production never
+sends and still need a second check of the rewritten form, plus Node and an npm lockfile in CI.
+Filter pills also show in Discover as what they are ("event.action: tcp-window-shrink") and
+stay editable there, and a misspelt field in a filter fails the field checks instead of
+silently matching nothing the way an unknown field in KQL does.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -174,6 +175,36 @@ def test_kibanas_request_errors_are_reported_in_its_words(response: str, said: s
         done = setup_kibana("--url", server.url)
     assert done.returncode == 1
     assert said in done.stderr
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is not installed")
+    where = tmp_path_factory.mktemp("tls")
+    cert, key = str(where / "cert.pem"), str(where / "key.pem")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", key, "-out", cert],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_tls_takes_the_same_options_as_setup_elasticsearch(certificate: tuple[str, str]) -> None:
+    cert, _ = certificate
+    with FakeKibana(tls=certificate) as server:
+        unverified = setup_kibana("--url", server.url)
+        with_ca = setup_kibana("--url", server.url, "--ca-certs", cert)
+        insecure = setup_kibana("--url", server.url, "--insecure")
+    assert unverified.returncode == 1
+    assert "TLS failed with Kibana" in unverified.stderr and "--ca-certs" in unverified.stderr
+    assert with_ca.returncode == 0, with_ca.stderr
+    assert insecure.returncode == 0, insecure.stderr
+    assert "TLS certificate verification was off" in insecure.stdout
 
 
 def test_no_kibana_listening_is_a_clear_error() -> None:
