@@ -61,6 +61,11 @@ def test_sampled_zero_window_connections_become_a_finding(stalled: list[Any]) ->
     assert cited == {d.id for d in docs if d.action == "tcp-zero-window-peer"}
     counters = findings["tcp-counters"]
     assert counters["evidence"]["events"] == 2  # three samples: two increases
+    by_id = {d.id: d for d in docs}
+    cited_counters = [by_id[i] for i in counters["evidence"]["event_ids"]]
+    for name in ("win_probe", "timeouts", "listen_overflows"):
+        total = sum(d.details.get(name, 0) for d in cited_counters)
+        assert counters["evidence"]["facts"][name] == total
     # the sampled events are no timeline family of their own: counters are metrics
     assert "tcp-counters" not in {s["action"] for s in report["timeline"]["families"]}
 
@@ -97,3 +102,6 @@ def test_an_episode_counts_once_and_its_end_gives_the_duration() -> None:
         ("202.106.38.9", 1),
     ]
     assert held.evidence.event_ids == ["z1", "z2", "z3"]
+    facts = held.evidence.facts
+    assert (facts["events"], facts["episodes_started"], facts["episodes_ended"]) == (3, 2, 1)
+    assert (facts["peers"], facts["top_isp"], facts["top_isp_events"]) == (2, "China Unicom", 2)

@@ -67,6 +67,12 @@ def find(ctx: Context) -> list[Finding]:
                 ("net.ipv4.tcp_wmem", "send buffer per connection: data a held peer can pin"),
             ),
             references=REFERENCES,
-            evidence=evidence(ctx, rows, **conc.facts(), episodes_ended=len(ends)),
+            evidence=evidence(
+                ctx,
+                rows,
+                **{**conc.facts(), "events": len(rows)},
+                episodes_started=len(starts),
+                episodes_ended=len(ends),
+            ),
         )
     ]
