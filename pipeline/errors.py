@@ -25,3 +25,8 @@ class DeliveryError(KtcpError):
 
 class KernelDebugError(KtcpError):
     """The kernel's dynamic debug facility is absent or we may not change it."""
+
+
+class RefusedError(DeliveryError):
+    """The destination refused this client for good (certificate, shared key, credentials):
+    retrying cannot help until the configuration changes."""

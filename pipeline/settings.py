@@ -1,11 +1,14 @@
-"""Settings of the parse chain. Every default is a named constant here and nowhere else."""
+"""Settings of the parse chain and the sinks. Every default is a named constant here and nowhere
+else."""
 
 from __future__ import annotations
 
+import socket
 from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from pipeline.errors import UsageError
 
@@ -93,3 +96,44 @@ REPORT_MAX_BUCKETS = 60  # the timeline's bucket size is the smallest that keeps
 REPORT_EVIDENCE_IDS = 10_000  # event ids a finding cites before it says the list is cut
 REPORT_ES_PAGE = 1000  # documents per Elasticsearch search page
 PROC_SYS = "/proc/sys"  # where the report reads this machine's sysctls (read-only)
+
+
+# -- Fluentd forward output: transport and authentication ----------------------------------------
+
+FLUENTD_HANDSHAKE_TIMEOUT_SECS = 10.0  # wait this long for in_forward's HELO and PONG
+FLUENTD_SHARED_KEY_ENV = "KTCP_FLUENTD_SHARED_KEY"  # secrets come from the environment only
+FLUENTD_USERNAME_ENV = "KTCP_FLUENTD_USERNAME"
+FLUENTD_PASSWORD_ENV = "KTCP_FLUENTD_PASSWORD"
+
+
+class FluentdTls(BaseModel):
+    """TLS to an in_forward with `<transport tls>`: the server's certificate is verified by
+    default, against the system's CAs and `ca_file` (Fluentd's `tls_ca_cert_path`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ca_file: Path | None = None  # PEM bundle trusted in addition to the system's CAs
+    verify: bool = True  # False = Fluentd's tls_insecure_mode: no chain, no name check
+    server_name: str | None = None  # name the certificate must carry; default: the host given
+    client_cert: Path | None = None  # PEM client certificate, for `client_cert_auth true`
+    client_key: Path | None = None  # its private key (default: inside client_cert)
+
+
+class FluentdSecurity(BaseModel):
+    """The forward protocol's `<security>` handshake (HELO / PING / PONG): a shared key, and a
+    username/password when in_forward sets `user_auth true`. Secrets never print (SecretStr)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    shared_key: SecretStr
+    self_hostname: str = Field(default_factory=socket.gethostname, min_length=1)
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    handshake_timeout_secs: float = Field(default=FLUENTD_HANDSHAKE_TIMEOUT_SECS, gt=0)
+
+    @field_validator("shared_key")
+    @classmethod
+    def _key_given(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value():
+            raise ValueError(f"the shared key is empty: set {FLUENTD_SHARED_KEY_ENV}")
+        return value

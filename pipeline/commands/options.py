@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,7 +13,15 @@ import click
 from pipeline import envelopes
 from pipeline.chain import Chain
 from pipeline.errors import UsageError
-from pipeline.settings import DEFAULT_RECORD_KEYS, ParseSettings
+from pipeline.settings import (
+    DEFAULT_RECORD_KEYS,
+    FLUENTD_PASSWORD_ENV,
+    FLUENTD_SHARED_KEY_ENV,
+    FLUENTD_USERNAME_ENV,
+    FluentdSecurity,
+    FluentdTls,
+    ParseSettings,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,6 +93,98 @@ def elasticsearch_auth_options(func: F) -> F:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def fluentd_transport_options(func: F) -> F:
+    """TLS (`<transport tls>`) and the `<security>` handshake of the Fluentd forward output.
+
+    The shared key and password are read from the environment only, never from a flag.
+    """
+    file = click.Path(exists=True, dir_okay=False)
+    decorators = [
+        click.option(
+            "--fluentd-tls", is_flag=True, help="TLS to in_forward's <transport tls> (verified)."
+        ),
+        click.option(
+            "--fluentd-ca", metavar="FILE", type=file, help="CA bundle for Fluentd (implies TLS)."
+        ),
+        click.option(
+            "--fluentd-server-name",
+            metavar="NAME",
+            help="Name Fluentd's certificate must carry (default: the host given; implies TLS).",
+        ),
+        click.option(
+            "--fluentd-client-cert",
+            metavar="FILE",
+            type=file,
+            help="Client certificate for client_cert_auth (implies TLS).",
+        ),
+        click.option(
+            "--fluentd-client-key", metavar="FILE", type=file, help="Key of the client certificate."
+        ),
+        click.option(
+            "--fluentd-tls-insecure",
+            is_flag=True,
+            help="TLS without verifying Fluentd's certificate (implies TLS; avoid).",
+        ),
+        click.option(
+            "--fluentd-hostname",
+            metavar="NAME",
+            envvar="KTCP_FLUENTD_HOSTNAME",
+            help=f"self_hostname sent in the <security> handshake (default: this host's name; "
+            f"the handshake runs when {FLUENTD_SHARED_KEY_ENV} is set).",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+_FLUENTD_TLS_KEYS = (
+    "fluentd_tls",
+    "fluentd_ca",
+    "fluentd_server_name",
+    "fluentd_client_cert",
+    "fluentd_client_key",
+    "fluentd_tls_insecure",
+)
+
+
+def fluentd_transport_from_options(
+    options: dict[str, Any],
+) -> tuple[FluentdTls | None, FluentdSecurity | None]:
+    """Pop the fluentd_transport_options; add the secrets from the environment."""
+    from pydantic import ValidationError
+
+    given = {k: options.pop(k, None) for k in (*_FLUENTD_TLS_KEYS, "fluentd_hostname")}
+    tls = None
+    if any(given[k] for k in _FLUENTD_TLS_KEYS):
+        tls = FluentdTls(
+            ca_file=given["fluentd_ca"],
+            verify=not given["fluentd_tls_insecure"],
+            server_name=given["fluentd_server_name"],
+            client_cert=given["fluentd_client_cert"],
+            client_key=given["fluentd_client_key"],
+        )
+    key = os.environ.get(FLUENTD_SHARED_KEY_ENV, "")
+    username = os.environ.get(FLUENTD_USERNAME_ENV, "")
+    password = os.environ.get(FLUENTD_PASSWORD_ENV, "")
+    if not key:
+        if username or password:
+            raise UsageError(
+                f"{FLUENTD_USERNAME_ENV}/{FLUENTD_PASSWORD_ENV} are sent in the <security> "
+                f"handshake, which needs the shared key: set {FLUENTD_SHARED_KEY_ENV} too"
+            )
+        return tls, None
+    fields: dict[str, Any] = {"shared_key": key, "username": username, "password": password}
+    if given["fluentd_hostname"]:
+        fields["self_hostname"] = given["fluentd_hostname"]
+    try:
+        return tls, FluentdSecurity(**fields)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = problem["loc"][0] if problem["loc"] else "value"
+        raise UsageError(f"Fluentd <security> setting {where}: {problem['msg']}") from None
 
 
 _ENRICH_KEYS = ("no_enrich", "mmdb", "ip2region", "isp_overrides")

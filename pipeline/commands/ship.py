@@ -11,6 +11,8 @@ import click
 from pipeline.commands.options import (
     chain_from_options,
     elasticsearch_auth_options,
+    fluentd_transport_from_options,
+    fluentd_transport_options,
     input_options,
 )
 from pipeline.drivers.inputs import STDIN, read_input
@@ -35,6 +37,7 @@ DEFAULT_DEADLINE_SECS = 300.0
     help="Send to a Fluentd in_forward input (acknowledged forward protocol).",
 )
 @elasticsearch_auth_options
+@fluentd_transport_options
 @click.option(
     "--data-stream",
     default=DEFAULT_DATA_STREAM,
@@ -80,6 +83,9 @@ def ship_command(
     """Parse FILEs (or stdin) and deliver every event; exit 1 unless all were delivered."""
     if bool(es_url) == bool(fluentd):
         raise UsageError("give exactly one destination: --elasticsearch URL or --fluentd HOST:PORT")
+    fluentd_tls, fluentd_security = fluentd_transport_from_options(options)
+    if es_url and fluentd_tls:
+        raise UsageError("--fluentd-* TLS flags need --fluentd; for Elasticsearch use --ca-certs")
     chain = chain_from_options(options)
     letters = DeadLetterFile(dead_letter) if dead_letter else None
 
@@ -112,6 +118,8 @@ def ship_command(
             spool=spool,
             deadline_secs=deadline_secs,
             on_reject=on_reject,
+            tls=fluentd_tls,
+            security=fluentd_security,
         )
 
     def stamp(doc: Document) -> None:

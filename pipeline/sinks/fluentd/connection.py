@@ -4,7 +4,9 @@ FluentSender writes bytes and forgets them: its `_check_recv_side` reads and dis
 Fluentd answers, and `emit` returning True only means the socket took the bytes. We keep its
 connect/write/close machinery and change three things: replies are decoded instead of
 discarded, a failed write raises (our spool, not its in-memory `pendings`, keeps unsent data),
-and addresses may be IPv6 (its `_reconnect` only knows AF_INET and `unix://`).
+and addresses may be IPv6 (its `_reconnect` only knows AF_INET and `unix://`). A connection may
+also be TLS (`<transport tls>`, tls.py) and open with the `<security>` handshake (handshake.py)
+before any event is sent.
 """
 
 from __future__ import annotations
@@ -12,13 +14,19 @@ from __future__ import annotations
 import errno
 import select
 import socket
+import ssl
 import threading
+import time
 from typing import Any
 
 import msgpack
 from fluent.sender import FluentSender
 
+from pipeline.errors import RefusedError
+from pipeline.settings import FLUENTD_SHARED_KEY_ENV, FluentdSecurity, FluentdTls
+from pipeline.sinks.fluentd.handshake import check_pong, is_helo, new_salt, ping, read_helo
 from pipeline.sinks.fluentd.protocol import Address, ack_of
+from pipeline.sinks.fluentd.tls import client_context
 
 RECV_BYTES = 65536
 
@@ -28,7 +36,13 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
     lock: threading.Lock
     timeout: float
 
-    def __init__(self, address: Address, timeout_secs: float) -> None:
+    def __init__(
+        self,
+        address: Address,
+        timeout_secs: float,
+        tls: FluentdTls | None = None,
+        security: FluentdSecurity | None = None,
+    ) -> None:
         super().__init__(
             "",
             host=address.host,
@@ -38,6 +52,9 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
             bufmax=0,
         )
         self.address = address
+        self.security = security
+        self._tls = client_context(tls) if tls is not None else None
+        self._server_name = (tls.server_name if tls is not None else None) or address.host
         self._replies = msgpack.Unpacker(raw=False)
         self._acked: list[str] = []
 
@@ -46,7 +63,8 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
         return self.socket is not None
 
     def connect(self) -> None:
-        """Open the connection if it is closed; raises OSError when Fluentd is unreachable."""
+        """Open the connection if it is closed; raises OSError when Fluentd is unreachable (worth
+        retrying) and RefusedError when it refuses this client (certificate, shared key)."""
         with self.lock:
             self._reconnect()
 
@@ -71,13 +89,18 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
             if self.socket is not None:
                 try:
                     if not self._acked and wait_secs > 0:
-                        ready, _, _ = select.select([self.socket], [], [], wait_secs)
+                        ready = _pending(self.socket) or select.select(
+                            [self.socket], [], [], wait_secs
+                        )[0]
                         if ready:
                             self._receive(blocking=True)
                     self._check_recv_side()
                 except OSError as exc:
                     self._close()
                     failure = exc
+                except RefusedError:
+                    self._close()
+                    raise
             acked, self._acked = self._acked, []
             return acked, failure
 
@@ -98,8 +121,79 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
             # create_connection resolves names and tries IPv6 and IPv4 addresses alike.
             sock = socket.create_connection((self.address.host, self.address.port), self.timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._replies = msgpack.Unpacker(raw=False)
+            if self._tls is not None:
+                sock = self._wrap(sock)
+        replies = msgpack.Unpacker(raw=False)
+        if self.security is not None:
+            try:
+                self._handshake(sock, self.security, replies)
+            except BaseException:
+                sock.close()
+                raise
+        self._replies = replies
         self.socket = sock
+
+    def _wrap(self, sock: socket.socket) -> ssl.SSLSocket:
+        assert self._tls is not None
+        try:
+            return self._tls.wrap_socket(sock, server_hostname=self._server_name)
+        except ssl.SSLCertVerificationError as exc:
+            sock.close()
+            raise RefusedError(
+                f"the TLS certificate of Fluentd at {self.address} is not trusted "
+                f"({exc.verify_message}): give the CA that signed it with --fluentd-ca FILE, "
+                "and --fluentd-server-name NAME when the certificate names another host"
+            ) from exc
+        except (ssl.SSLError, ConnectionError, TimeoutError) as exc:
+            sock.close()
+            raise OSError(
+                f"TLS handshake with Fluentd at {self.address} failed ({exc}): is its in_forward "
+                "configured with <transport tls>?"
+            ) from exc
+
+    def _handshake(
+        self, sock: socket.socket, security: FluentdSecurity, replies: msgpack.Unpacker
+    ) -> None:
+        """HELO -> PING -> PONG (handshake.py), within the handshake timeout."""
+        where = str(self.address)
+        deadline = time.monotonic() + security.handshake_timeout_secs
+
+        def next_message(waiting_for: str) -> Any:
+            while True:
+                try:
+                    return next(replies)
+                except StopIteration:
+                    pass
+                left = deadline - time.monotonic()
+                try:
+                    if left <= 0:
+                        raise TimeoutError
+                    sock.settimeout(left)
+                    data = sock.recv(RECV_BYTES)
+                except TimeoutError:
+                    if waiting_for == "HELO":
+                        raise RefusedError(
+                            f"Fluentd at {where} sent no HELO within "
+                            f"{security.handshake_timeout_secs:g}s: its in_forward has no "
+                            f"<security> section (then unset {FLUENTD_SHARED_KEY_ENV}), or it "
+                            "is not a Fluentd forward input"
+                        ) from None
+                    raise TimeoutError(
+                        f"Fluentd at {where} sent no {waiting_for} within "
+                        f"{security.handshake_timeout_secs:g}s"
+                    ) from None
+                if not data:
+                    raise OSError(
+                        errno.EPIPE,
+                        f"Fluentd at {where} closed the connection while waiting for {waiting_for}",
+                    )
+                replies.feed(data)
+
+        helo = read_helo(next_message("HELO"), where)
+        salt = new_salt()
+        sock.sendall(msgpack.packb(ping(security, helo, salt), use_bin_type=True))
+        check_pong(next_message("PONG"), security, helo, salt, where)
+        sock.settimeout(self.timeout)
 
     def _check_recv_side(self) -> None:
         """Read what Fluentd sent without waiting (the base class would throw it away)."""
@@ -114,7 +208,7 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
     def _receive(self, blocking: bool) -> bool:
         try:
             data = self.socket.recv(RECV_BYTES)
-        except BlockingIOError:
+        except (BlockingIOError, ssl.SSLWantReadError):
             return False
         except OSError as exc:
             if not blocking and exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
@@ -124,6 +218,11 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
             raise OSError(errno.EPIPE, "Fluentd closed the connection")
         self._replies.feed(data)
         for reply in self._replies:
+            if is_helo(reply):  # in_forward with <security> greets every connection so
+                raise RefusedError(
+                    f"Fluentd at {self.address} requires the <security> shared-key handshake: "
+                    f"set {FLUENTD_SHARED_KEY_ENV} to the shared_key of its <security> section"
+                )
             chunk = ack_of(reply)
             if chunk is not None:
                 self._acked.append(chunk)
@@ -132,3 +231,8 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
     def _close(self) -> None:
         super()._close()
         self._replies = msgpack.Unpacker(raw=False)
+
+
+def _pending(sock: socket.socket) -> bool:
+    """Bytes TLS already decrypted: select() cannot see them, so they must not be waited for."""
+    return isinstance(sock, ssl.SSLSocket) and sock.pending() > 0

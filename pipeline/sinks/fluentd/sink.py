@@ -20,6 +20,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from pipeline.errors import RefusedError, UsageError
+from pipeline.settings import FluentdSecurity, FluentdTls
 from pipeline.sinks.base import Delivery, Document, RejectHandler
 from pipeline.sinks.fluentd.connection import AckingSender
 from pipeline.sinks.fluentd.protocol import (
@@ -74,6 +76,7 @@ class FluentdSink:
         self.delivery = Delivery()
         self.earlier_delivered = 0  # events an earlier run left in the spool, delivered now
         self.stopping = False  # set by SIGTERM/SIGINT: keep the rest in the spool, exit soon
+        self.refused: str | None = None  # why Fluentd refused this client for good, if it did
         self._queue: deque[Chunk] = deque(spool.earlier())
         self._inflight: dict[str, tuple[Chunk, float]] = {}
         self._retry_at = 0.0
@@ -125,7 +128,7 @@ class FluentdSink:
         self._busy = True
         try:
             grace_end = None
-            while self._queue or self._inflight:
+            while (self._queue or self._inflight) and self.refused is None:
                 now = time.monotonic()
                 if self.stopping:
                     grace_end = grace_end or now + STOP_GRACE_SECS
@@ -194,12 +197,20 @@ class FluentdSink:
                         f"are dropped after {self.deadline_secs:g}s without progress"
                     )
                 stalled = time.monotonic() - self._last_progress > self.deadline_secs
-                if self.stopping or stalled:
+                if self.stopping or stalled or self.refused is not None:
                     self.delivery.not_delivered += len(docs)
                     return
                 self._pump(wait_secs=0.2)
 
     def _pump(self, wait_secs: float) -> None:
+        try:
+            self._exchange(wait_secs)
+        except RefusedError as exc:
+            self._refuse(exc)
+
+    def _exchange(self, wait_secs: float) -> None:
+        if self.refused is not None:
+            return
         now = time.monotonic()
         if not self.sender.connected and self._queue and now >= self._retry_at:
             try:
@@ -258,6 +269,15 @@ class FluentdSink:
                 f"{self.spool.directory} and retrying"
             )
 
+    def _refuse(self, exc: RefusedError) -> None:
+        """Refused for good (certificate, key): stop trying; the spool keeps every event."""
+        self.sender.disconnect_quietly()
+        back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.sequence)
+        self._inflight.clear()
+        self._queue.extendleft(reversed(back))
+        self.refused = str(exc)
+        self.warn(f"{exc}; not retrying, the events stay in the spool {self.spool.directory}")
+
     def _came_up(self) -> None:
         self._retry_secs = RETRY_FIRST_SECS
         self._last_progress = time.monotonic()
@@ -276,15 +296,20 @@ def open_sink(
     on_reject: RejectHandler | None = None,
     spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
     handle_signals: bool = True,
+    tls: FluentdTls | None = None,
+    security: FluentdSecurity | None = None,
     **options: Any,
 ) -> FluentdSink:
     """The sink `ktcp ship --fluentd` writes to. in_forward accepts or refuses whole messages,
     never single events, so `on_reject` is never called (kept for the Sink family's signature).
+    `tls` turns on `<transport tls>`, `security` the `<security>` shared-key handshake.
     """
     where: Address = parse_address(address)
+    if tls is not None and where.path is not None:
+        raise UsageError(f"TLS needs a TCP address (HOST:PORT), not {where}")
     directory = spool if spool is not None else default_directory(str(where))
     sink = FluentdSink(
-        AckingSender(where, SOCKET_TIMEOUT_SECS),
+        AckingSender(where, SOCKET_TIMEOUT_SECS, tls, security),
         Spool(directory, spool_max_bytes),
         tag_prefix,
         deadline_secs,
