@@ -175,8 +175,9 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
                         raise RefusedError(
                             f"Fluentd at {where} sent no HELO within "
                             f"{security.handshake_timeout_secs:g}s: its in_forward has no "
-                            f"<security> section (then unset {FLUENTD_SHARED_KEY_ENV}), or it "
-                            "is not a Fluentd forward input"
+                            f"<security> section (then unset {FLUENTD_SHARED_KEY_ENV}), it "
+                            "expects TLS (then add --fluentd-tls), or it is not a Fluentd "
+                            "forward input"
                         ) from None
                     raise TimeoutError(
                         f"Fluentd at {where} sent no {waiting_for} within "

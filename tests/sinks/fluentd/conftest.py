@@ -20,17 +20,18 @@ HERE = Path(__file__).parent
 KERN_LOG = HERE.parent.parent / "data" / "fluentd" / "kern.log"
 
 
-def _load_receiver() -> Any:
-    spec = importlib.util.spec_from_file_location("fluentd_receiver", HERE / "receiver.py")
+def _load(name: str, file: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, HERE / file)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["fluentd_receiver"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-receiver_module = _load_receiver()
+receiver_module = _load("fluentd_receiver", "receiver.py")
 ForwardReceiver = receiver_module.ForwardReceiver
+certs = _load("fluentd_test_certs", "certs.py")
 
 
 def documents(copies: int) -> list[dict[str, Any]]:
@@ -69,3 +70,19 @@ def make_docs() -> Callable[[int], list[dict[str, Any]]]:
 @pytest.fixture
 def unused_port() -> Callable[[], int]:
     return free_port
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """A CA, a server certificate for localhost/127.0.0.1, one for another name, one from a CA
+    nobody trusts, and a client certificate."""
+    directory = tmp_path_factory.mktemp("pki")
+    ca = certs.TestCA(directory)
+    rogue = certs.TestCA(directory, "rogue CA")
+    return {
+        "ca": ca.cert,
+        "server": ca.issue("fluentd", ["localhost", "127.0.0.1"]),
+        "other_name": ca.issue("aggregator", ["aggregator.example"]),
+        "untrusted": rogue.issue("impostor", ["localhost", "127.0.0.1"]),
+        "client": ca.issue("ktcp-agent", ["ktcp-agent"], client=True),
+    }

@@ -5,13 +5,20 @@ Decodes Message, Forward, PackedForward and CompressedPackedForward modes; answe
 time as Fluentd does. Tests can stop it (listener and every connection, like a killed Fluentd),
 start it again on the same address, or have it crash after N messages. Used by the tests and
 by bench/bench_fluentd.py.
+
+Like in_forward with `<transport tls>` it can speak TLS (`tls_cert`/`tls_key`, and
+`tls_client_ca` for `client_cert_auth`), and like `<security>` it opens every connection with
+the HELO / PING / PONG handshake, written here independently of ktcp's client from Fluentd's
+lib/fluent/plugin/in_forward.rb (generate_helo, check_ping, generate_pong).
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -37,6 +44,16 @@ class ForwardReceiver:
     ack_delay_secs: float = 0.0
     crash_after_messages: int | None = None  # stop everything when this message arrives
     unanswered_messages: int = 0  # accept this many messages but lose their ack (a stuck peer)
+    tls_cert: str | None = None  # PEM files: serve TLS like <transport tls>
+    tls_key: str | None = None
+    tls_client_ca: str | None = None  # require a client certificate signed by this CA
+    shared_key: str | None = None  # <security> shared_key: handshake on every connection
+    self_hostname: str = "fluentd.test"  # <security> self_hostname
+    users: dict[str, str] = field(default_factory=dict)  # <user> sections: user_auth when any
+    impostor: bool = False  # accept any PING, answer a PONG that cannot prove the key
+    handshakes: list[tuple[str, str]] = field(default_factory=list)  # (hostname, username) let in
+    refusals: list[str] = field(default_factory=list)  # reasons of PONG false
+    tls_failures: list[str] = field(default_factory=list)  # TLS handshakes that failed
     accepted: list[Received] = field(default_factory=list)  # events of acknowledged messages
     messages: int = 0
     modes: set[str] = field(default_factory=set)
@@ -110,7 +127,21 @@ class ForwardReceiver:
             threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
 
     def _serve(self, conn: socket.socket) -> None:
+        if self.tls_cert:
+            wrapped = self._tls_accept(conn)
+            if wrapped is None:
+                return
+            conn = wrapped
         unpacker = msgpack.Unpacker(raw=False, strict_map_key=False)
+        authenticated = self.shared_key is None
+        nonce = auth_salt = b""
+        if not authenticated:  # in_forward: HELO first, the client must answer with a PING
+            nonce, auth_salt = os.urandom(16), os.urandom(16)
+            helo = ["HELO", {"nonce": nonce, "auth": auth_salt, "keepalive": True}]
+            try:
+                conn.sendall(msgpack.packb(helo, use_bin_type=True))
+            except OSError:
+                return
         conn.settimeout(0.2)
         while True:
             try:
@@ -126,8 +157,67 @@ class ForwardReceiver:
                 return
             unpacker.feed(data)
             for message in unpacker:
+                if not authenticated:
+                    pong = self._check_ping(message, nonce, auth_salt)
+                    try:
+                        conn.sendall(msgpack.packb(pong, use_bin_type=True))
+                    except OSError:
+                        return
+                    if pong[1] is not True:
+                        conn.close()  # in_forward closes after writing a refusing PONG
+                        return
+                    authenticated = True
+                    continue
                 if not self._handle(conn, message):
                     return
+
+    def _tls_accept(self, conn: socket.socket) -> ssl.SSLSocket | None:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        assert self.tls_cert is not None
+        context.load_cert_chain(self.tls_cert, self.tls_key)
+        if self.tls_client_ca:
+            context.verify_mode = ssl.CERT_REQUIRED
+            context.load_verify_locations(self.tls_client_ca)
+        conn.settimeout(5.0)
+        try:
+            wrapped = context.wrap_socket(conn, server_side=True)
+        except (OSError, ValueError) as exc:
+            with self._lock:
+                self.tls_failures.append(str(exc))
+            conn.close()
+            return None
+        with self._lock:
+            self._conns = [wrapped if c is conn else c for c in self._conns]
+        return wrapped
+
+    def _check_ping(self, message: Any, nonce: bytes, auth_salt: bytes) -> list[Any]:
+        """in_forward's check_ping + generate_pong (lib/fluent/plugin/in_forward.rb)."""
+        assert self.shared_key is not None
+        reason = None
+        if not (isinstance(message, list) and len(message) == 6 and message[0] == "PING"):
+            reason = "invalid ping message"
+        else:
+            _, hostname, salt, digest, username, password_digest = message
+            key = self.shared_key.encode()
+            serverside = hashlib.sha512(_b(salt) + _b(hostname) + nonce + key).hexdigest()
+            if self.impostor:
+                key = b"not the shared key"
+            elif digest != serverside:
+                reason = "shared_key mismatch"
+            elif self.users and not any(
+                name == username
+                and hashlib.sha512(auth_salt + _b(name) + _b(password)).hexdigest()
+                == password_digest
+                for name, password in self.users.items()
+            ):
+                reason = "username/password mismatch"
+        with self._lock:
+            if reason is not None:
+                self.refusals.append(reason)
+                return ["PONG", False, reason, "", ""]
+            self.handshakes.append((hostname, username))
+        proof = hashlib.sha512(_b(salt) + self.self_hostname.encode() + nonce + key).hexdigest()
+        return ["PONG", True, "", self.self_hostname, proof]
 
     def _handle(self, conn: socket.socket, message: Any) -> bool:
         with self._lock:
@@ -164,6 +254,10 @@ class ForwardReceiver:
             except OSError:
                 return False
         return True
+
+
+def _b(value: Any) -> bytes:
+    return value if isinstance(value, bytes) else str(value).encode()
 
 
 def _time(value: Any) -> tuple[int, int]:
