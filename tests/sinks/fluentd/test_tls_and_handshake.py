@@ -14,7 +14,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from pydantic import SecretStr
 
 from pipeline.settings import FluentdSecurity, FluentdTls
