@@ -2,9 +2,10 @@
 
 Each builder returns one object in the NDJSON export format: `type`, `id`, `attributes`,
 `references`, `coreMigrationVersion`, `typeMigrationVersion`, `managed`. Filters are written the
-way Kibana persists them: the data view moves out of `meta.index` into a named reference
-(`meta.indexRefName`), and the Elasticsearch query each filter stands for sits beside it in
-`query`, which Kibana sends to Elasticsearch verbatim.
+way Kibana persists them: the data view id becomes a named reference, whose name a saved search
+keeps in `meta.indexRefName` and Lens (since its 8.1.0 migration) in `meta.index`; the
+Elasticsearch query each filter stands for sits beside it in `query`, which Kibana sends to
+Elasticsearch verbatim.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ class Filter:
     query: Obj
     negate: bool = False
 
-    def persisted(self, ref_name: str) -> Obj:
+    def persisted(self, ref_key: str, ref_name: str) -> Obj:
         meta = {
             "alias": None,
             "disabled": False,
@@ -87,7 +88,7 @@ class Filter:
             "key": self.field,
             "field": self.field,
             **self.meta,
-            "indexRefName": ref_name,
+            ref_key: ref_name,
         }
         return {"meta": meta, "query": self.query, "$state": {"store": "appState"}}
 
@@ -121,12 +122,12 @@ def exists(field: str) -> Filter:
 
 
 def _persist_filters(
-    filters: Sequence[Filter], data_view_id: str, ref_name: Callable[[int], str]
+    filters: Sequence[Filter], data_view_id: str, ref_key: str, ref_name: Callable[[int], str]
 ) -> tuple[list[Obj], list[Ref]]:
     persisted, refs = [], []
     for i, f in enumerate(filters):
         name = ref_name(i)
-        persisted.append(f.persisted(name))
+        persisted.append(f.persisted(ref_key, name))
         refs.append({"name": name, "type": "index-pattern", "id": data_view_id})
     return persisted, refs
 
@@ -153,6 +154,7 @@ def saved_search(
     persisted, refs = _persist_filters(
         filters,
         data_view_id,
+        "indexRefName",
         lambda i: f"kibanaSavedObjectMeta.searchSourceJSON.filter[{i}].meta.index",
     )
     source = {
@@ -295,7 +297,7 @@ def lens_bar(
     if breakdown is not None:
         layer["splitAccessor"] = "breakdown"
     persisted, filter_refs = _persist_filters(
-        filters, data_view_id, lambda i: f"filter-index-pattern-{i}"
+        filters, data_view_id, "index", lambda i: f"filter-index-pattern-{i}"
     )
     state = {
         "datasourceStates": {

@@ -172,7 +172,10 @@ def reference_problems(objects: list[Obj]) -> Iterator[str]:
             state = attrs["state"]
             for layer_id in state["datasourceStates"]["formBased"]["layers"]:
                 used.append((f"indexpattern-datasource-layer-{layer_id}", "index-pattern"))
-            used += [(f["meta"].get("indexRefName"), "index-pattern") for f in state["filters"]]
+            # Lens keeps the reference name in meta.index (its 8.1.0 migration moved it there).
+            used += [(f["meta"].get("index"), "index-pattern") for f in state["filters"]]
+            if any("indexRefName" in f["meta"] for f in state["filters"]):
+                yield f"{key}: Lens filters name their data view in meta.index, not indexRefName"
         if obj["type"] == "dashboard":
             for panel in json.loads(attrs["panelsJSON"]):
                 used.append((f"{panel['panelIndex']}:{panel['panelRefName']}", panel["type"]))
