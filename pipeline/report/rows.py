@@ -41,14 +41,14 @@ class Row:
     region: str | None
     details: dict[str, Any]  # the family's own fields, ktcp.<namespace>.*
     kind: str = "event"  # event.kind: `metric` for counter samples
-    types: tuple[str, ...] = ()  # event.type
     duration_secs: float | None = None  # event.duration (a sampled episode's end)
+    closes_episode: bool = False  # carries event.end: the end of an episode already counted
 
     @property
     def counted(self) -> bool:
-        """Whether top lists and the timeline count it: not a metric sample, and not the end
-        event of a sampled episode (its start was counted already)."""
-        return self.kind != "metric" and "end" not in self.types
+        """Whether top lists and the timeline count it: not a metric sample, and not the event
+        that closes a sampled episode (its start was counted already)."""
+        return self.kind != "metric" and not self.closes_episode
 
     @property
     def isp_group(self) -> str | None:
@@ -112,7 +112,6 @@ def row(doc: Any) -> Row:
         if family is not None
         else SAMPLE_NAMESPACES.get(action, action.removeprefix("tcp-").replace("-", "_"))
     )
-    types = event.get("type")
     duration = _int(event.get("duration"))
     details = ktcp.get(namespace)
     peer_ip = _str(source.get("ip"))
@@ -134,6 +133,6 @@ def row(doc: Any) -> Row:
         region=_str(geo.get("region_name")),
         details=details if isinstance(details, dict) else {},
         kind=_str(event.get("kind")) or "event",
-        types=tuple(t for t in types if isinstance(t, str)) if isinstance(types, list) else (),
         duration_secs=duration / 1e9 if duration is not None else None,
+        closes_episode=event.get("end") is not None,
     )

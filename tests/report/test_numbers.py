@@ -47,6 +47,8 @@ def test_sample_numbers_are_exact(run_report: Run) -> None:
         "tcp-gro-suspect": 1,
         "socket-api-notice": 1,
     }
+    # every family of the log is on the timeline, with its count
+    assert {s["action"]: s["total"] for s in r["timeline"]["families"]} == r["events_by_action"]
     assert _top(r, "isps")[:2] == [
         ("China Unicom", "AS4808, AS4837", 6),
         ("China Telecom", "AS4134", 2),

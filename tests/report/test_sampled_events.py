@@ -75,6 +75,7 @@ def _sampled(n: int, peer: str, port: int, types: list[str], **zw: Any) -> dict[
                              "id": f"z{n}", "type": ["connection", *types]}  # fmt: skip
     if "end" in types:
         event["duration"] = 90 * 10**9
+        event["end"] = f"2026-11-20T00:00:{n:02d}Z"
     return {
         "@timestamp": f"2026-11-20T00:00:{n:02d}Z",
         "event": event,

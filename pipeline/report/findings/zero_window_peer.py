@@ -32,10 +32,10 @@ def _held(starts: list[Row]) -> list[Held]:
 
 def find(ctx: Context) -> list[Finding]:
     rows = ctx.of(*ACTIONS)
-    starts = [r for r in rows if "end" not in r.types]
+    starts = [r for r in rows if not r.closes_episode]
     if not starts:
         return []
-    ends = [r for r in rows if "end" in r.types]
+    ends = [r for r in rows if r.closes_episode]
     conc = concentration(starts)
     queued = [q for r in rows if isinstance(q := r.details.get("bytes_queued"), int)]
     durations = [r.duration_secs for r in ends if r.duration_secs is not None]
