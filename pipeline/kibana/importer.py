@@ -137,6 +137,8 @@ def _request_error(
         hint = f" (does space {space!r} exist? Create it in Kibana or leave out --space)"
     elif status == 404:
         hint = " (is --url Kibana's address, with its base path if it has one?)"
+    elif status == 503:
+        hint = " (Kibana is not ready yet: run this again once it is up)"
     return f"Kibana at {conn.url} refused the import: HTTP {status}: {said}{hint}"
 
 

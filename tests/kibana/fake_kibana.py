@@ -51,6 +51,7 @@ class FakeKibana:
     replay: tuple[int, Any] | None = None
     not_kibana: bool = False
     tls: tuple[str, str] | None = None  # (certificate, key) files: serve HTTPS
+    base_path: str = ""  # Kibana's server.basePath, e.g. "/kibana"
     store: dict[str, dict[tuple[str, str], dict[str, Any]]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
 
@@ -99,7 +100,9 @@ class FakeKibana:
         length = int(request.headers.get("Content-Length", "0"))
         raw = request.rfile.read(length)
         parts = urlsplit(request.path)
-        match = PATH.match(parts.path)
+        if not parts.path.startswith(self.base_path):
+            return _error(404, "Not Found", "Not Found")
+        match = PATH.match(parts.path[len(self.base_path) :])
         if not match:
             return _error(404, "Not Found", "Not Found")
         if self.authorization and request.headers.get("Authorization") != self.authorization:

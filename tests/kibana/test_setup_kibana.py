@@ -70,6 +70,17 @@ def test_space_goes_into_the_path_and_the_dashboard_link() -> None:
         assert f"{server.url}/s/ops/app/dashboards#/view/ktcp-overview" in done.stdout
 
 
+def test_kibana_behind_a_base_path() -> None:
+    with FakeKibana(base_path="/kibana", spaces={"default", "ops"}) as server:
+        missed = setup_kibana("--url", server.url)
+        done = setup_kibana("--url", server.url + "/kibana/", "--space", "ops")
+    assert missed.returncode == 1
+    assert "HTTP 404" in missed.stderr and "base path" in missed.stderr
+    assert done.returncode == 0, done.stderr
+    assert server.received[-1].path == "/kibana/s/ops/api/saved_objects/_import"
+    assert f"{server.url}/kibana/s/ops/app/dashboards#/view/ktcp-overview" in done.stdout
+
+
 def test_an_unknown_space_is_kibanas_404_with_a_hint() -> None:
     with FakeKibana() as server:
         done = setup_kibana("--url", server.url, "--space", "nosuch")
@@ -168,6 +179,7 @@ def test_kibanas_documented_object_errors_are_reported_in_its_words(
     [
         ("forbidden", "HTTP 403: Unable to bulk_create index-pattern,search,lens,dashboard"),
         ("too_large", "HTTP 413: Payload content length greater than maximum allowed"),
+        ("not_ready", "HTTP 503: Kibana server is not ready yet (Kibana is not ready yet: run"),
     ],
 )
 def test_kibanas_request_errors_are_reported_in_its_words(response: str, said: str) -> None:
