@@ -23,6 +23,10 @@ DEFAULT_DATA_STREAM = "logs-kernel.tcp-default"
 DEFAULT_SAMPLE_INTERVAL_SECS = 10.0  # ktcp sample: seconds between two looks at /proc/net
 PROC_NET_DIR = "/proc/net"  # this process's network namespace (the host's under hostNetwork)
 BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+# Retrying a destination (Elasticsearch and Fluentd alike, pipeline/sinks/retry.py): the wait
+# doubles from the first to the longest, each wait drawn between half and all of it.
+RETRY_FIRST_SECS = 0.25
+RETRY_MAX_SECS = 8.0  # short enough to notice a restarted destination within seconds
 
 
 def local_timezone() -> tzinfo:

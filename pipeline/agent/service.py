@@ -322,7 +322,6 @@ def open_sink(settings: AgentSettings, letters: DeadLetterFile, log: AgentLog) -
             spool_max_bytes=settings.spool_max_bytes,
             deadline_secs=forever,
             on_reject=on_reject,
-            handle_signals=False,
             warn=log.say,
         )
     import sys

@@ -16,6 +16,7 @@ from pipeline.drivers.exec_filter import (
     run_filter,
     stderr_log,
 )
+from pipeline.drivers.interrupts import Interrupts
 from pipeline.errors import UsageError
 
 
@@ -91,18 +92,20 @@ def exec_filter_command(
         log = stderr_log(log_file)
     except OSError as exc:
         raise UsageError(f"cannot write the log file {log_file}: {exc.strerror or exc}") from exc
-    stats = run_filter(
-        chain,
-        FilterSettings(
-            input_format=input_format,
-            output_format=output_format or input_format,
-            pass_unmatched=pass_unmatched,
-            time_key=time_key or None,
-            error_tag=error_tag,
-            tag_key=tag_key,
-        ),
-        sys.stdin.buffer,
-        sys.stdout.buffer,
-        log,
-    )
+    with Interrupts() as interrupts:  # SIGTERM from Fluentd: finish the batch in hand, exit 0
+        stats = run_filter(
+            chain,
+            FilterSettings(
+                input_format=input_format,
+                output_format=output_format or input_format,
+                pass_unmatched=pass_unmatched,
+                time_key=time_key or None,
+                error_tag=error_tag,
+                tag_key=tag_key,
+            ),
+            sys.stdin.buffer,
+            sys.stdout.buffer,
+            log,
+            interrupts,
+        )
     log(stats.render())

@@ -13,6 +13,7 @@ import click
 from pipeline.chain import Chain
 from pipeline.commands.options import chain_from_options, input_options
 from pipeline.drivers.inputs import LOCAL, STDIN, EndOfBlock, followed, read_input
+from pipeline.drivers.interrupts import Interrupts
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import DEFAULT_BATCH_EVENTS, run
 from pipeline.errors import UsageError
@@ -94,7 +95,7 @@ def parse_command(
     def read(chain_: Chain, name: str) -> Iterator[Event | Miss | EndOfBlock]:
         return read_input(chain_, name, advance, follow, notice)
 
-    with progress_bar([] if follow else inputs, "parsing") as advance:
+    with Interrupts() as interrupts, progress_bar([] if follow else inputs, "parsing") as advance:
         result = run(
             chain,
             inputs,
@@ -102,6 +103,7 @@ def parse_command(
             make_output(output, live=follow or STDIN in inputs),
             letters,
             batch_events=1 if follow else DEFAULT_BATCH_EVENTS,
+            interrupts=interrupts,
         )
     click.echo(
         summary.render(
@@ -109,5 +111,6 @@ def parse_command(
         ),
         err=True,
     )
-    if result.errors:
+    # --follow ends with Ctrl-C or SIGTERM; any other interrupted run did not read everything
+    if result.errors or (result.interrupted and not follow):
         sys.exit(1)

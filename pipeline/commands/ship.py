@@ -16,6 +16,7 @@ from pipeline.commands.options import (
     input_options,
 )
 from pipeline.drivers.inputs import STDIN, read_input
+from pipeline.drivers.interrupts import Interrupts
 from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
 from pipeline.ecs import stamp_data_stream, stamp_ingested
@@ -88,6 +89,7 @@ def ship_command(
         raise UsageError("--fluentd-* TLS flags need --fluentd; for Elasticsearch use --ca-certs")
     chain = chain_from_options(options)
     letters = DeadLetterFile(dead_letter) if dead_letter else None
+    interrupts = Interrupts()  # SIGINT/SIGTERM: stop reading, deliver what was read, exit 1
 
     def on_reject(doc: Document, reason: str) -> None:
         if letters is not None:
@@ -107,6 +109,7 @@ def ship_command(
             data_stream=data_stream,
             deadline_secs=deadline_secs,
             on_reject=on_reject,
+            stop=interrupts.stop,
         )
     else:
         from pipeline.sinks.fluentd import open_sink as open_fluentd
@@ -120,6 +123,7 @@ def ship_command(
             on_reject=on_reject,
             tls=fluentd_tls,
             security=fluentd_security,
+            stop=interrupts.stop,
         )
 
     def stamp(doc: Document) -> None:
@@ -128,7 +132,7 @@ def ship_command(
             stamp_data_stream(doc, data_stream)
 
     inputs = list(files) or [STDIN]
-    with progress_bar(inputs, "shipping") as advance:
+    with interrupts, progress_bar(inputs, "shipping") as advance:
         result = run(
             chain,
             inputs,
@@ -136,6 +140,7 @@ def ship_command(
             sink,
             letters,
             decorate=stamp,
+            interrupts=interrupts,
         )
     click.echo(
         summary.render(

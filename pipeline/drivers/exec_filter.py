@@ -12,13 +12,11 @@ well-formed records are ever written, and the loop ends only on EOF or SIGTERM.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import FrameType
 from typing import IO, Any
 
 import msgpack
@@ -26,6 +24,7 @@ import orjson
 
 from pipeline.catalog import CANDIDATE_RE
 from pipeline.chain import Chain
+from pipeline.drivers.interrupts import Interrupted, Interrupts
 from pipeline.ecs import stamp_ingested, to_document
 from pipeline.events import Event
 from pipeline.records import MissKind
@@ -284,42 +283,33 @@ class ExecFilter:
         return orjson.dumps(doc, default=str, option=orjson.OPT_NON_STR_KEYS) + b"\n"
 
 
-class _Stop(Exception):
-    """SIGTERM while waiting for input."""
-
-
 def run_filter(
-    chain: Chain, settings: FilterSettings, stdin: IO[bytes], stdout: IO[bytes], log: Log
+    chain: Chain,
+    settings: FilterSettings,
+    stdin: IO[bytes],
+    stdout: IO[bytes],
+    log: Log,
+    interrupts: Interrupts | None = None,
 ) -> FilterStats:
-    """Until EOF or SIGTERM; a SIGTERM mid-batch finishes and flushes that batch first."""
+    """Until EOF or SIGTERM/SIGINT (the command's `interrupts`): a signal while reading ends
+    the loop at once; one while a batch is handled lets that batch finish and flush first."""
+    interrupts = interrupts or Interrupts()
     stage = ExecFilter(chain, settings, stdout, log)
-    state = {"reading": False, "stop": False}
-
-    def on_term(signum: int, frame: FrameType | None) -> None:
-        state["stop"] = True
-        if state["reading"]:
-            raise _Stop
-
-    previous = signal.signal(signal.SIGTERM, on_term)
     read = getattr(stdin, "read1", stdin.read)  # whatever is there: never wait for a full block
     started = time.perf_counter()
     try:
-        while not state["stop"]:
-            state["reading"] = True
-            try:
-                data = read(READ_BYTES)
-            except _Stop:
-                break
-            finally:
-                state["reading"] = False
-            if not data:
-                stage.finish()
-                break
-            stage.feed(data)
+        while not interrupts.requested:
+            data = read(READ_BYTES)
+            with interrupts.deferred():
+                if not data:
+                    stage.finish()
+                    break
+                stage.feed(data)
+    except Interrupted:
+        pass
     except BrokenPipeError:
         log("Fluentd closed our standard output; stopping")
     finally:
-        signal.signal(signal.SIGTERM, previous)
         stage.stats.seconds = time.perf_counter() - started
     return stage.stats
 

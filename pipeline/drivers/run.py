@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from pipeline.chain import Chain, Stats
 from pipeline.drivers.inputs import EndOfBlock
+from pipeline.drivers.interrupts import Interrupted, Interrupts
 from pipeline.ecs import to_document
 from pipeline.errors import InputError
 from pipeline.events import Event
@@ -39,21 +40,35 @@ def run(
     dead_letter: DeadLetterFile | None = None,
     batch_events: int = DEFAULT_BATCH_EVENTS,
     decorate: Callable[[Document], None] | None = None,
+    interrupts: Interrupts | None = None,
 ) -> RunResult:
-    """Read every input; an unreadable input is recorded and the others still run."""
+    """Read every input; an unreadable input is recorded and the others still run.
+
+    `interrupts` is the command's (see drivers/interrupts.py): a signal stops the reading, and
+    every batch read so far is sent exactly once, whole.
+    """
+    interrupts = interrupts or Interrupts()  # not entered: no handlers, nothing to defer
     started = time.perf_counter()
     errors: list[str] = []
     unmatched: list[Miss] = []
     batch: list[Document] = []
     interrupted = False
+
+    def flush() -> None:
+        nonlocal batch
+        sent, batch = batch, []  # taken first: whatever happens next, it is not sent again
+        with interrupts.deferred():
+            sink.send(sent)
+        interrupts.check()
+
     try:
         for name in inputs:
+            interrupts.check()
             try:
                 for outcome in read(chain, name):
                     if isinstance(outcome, EndOfBlock):
                         if batch:  # all that was read is out: a live stream is not held back
-                            sink.send(batch)
-                            batch = []
+                            flush()
                         continue
                     if isinstance(outcome, Event):
                         doc = to_document(outcome)
@@ -61,25 +76,34 @@ def run(
                             decorate(doc)
                         batch.append(doc)
                         if len(batch) >= batch_events:
-                            sink.send(batch)
-                            batch = []
+                            flush()
                         continue
                     if outcome.kind is MissKind.NON_TCP:
                         continue
                     if outcome.kind is MissKind.UNMATCHED and len(unmatched) < UNMATCHED_KEPT:
                         unmatched.append(outcome)
                     if dead_letter is not None:
-                        dead_letter.miss(outcome)
+                        with interrupts.deferred():
+                            dead_letter.miss(outcome)
             except InputError as exc:
                 errors.append(str(exc))
-    except KeyboardInterrupt:
+    except (Interrupted, KeyboardInterrupt):
         interrupted = True
     finally:
-        if batch:
-            sink.send(batch)
-        delivery = sink.close()
-        if dead_letter is not None:
-            dead_letter.close()
+        with interrupts.deferred():
+            if batch:
+                sent, batch = batch, []
+                sink.send(sent)
+            delivery = sink.close()
+            if dead_letter is not None:
+                dead_letter.close()
+                if dead_letter.error is not None:
+                    errors.append(dead_letter.error)
     return RunResult(
-        chain.stats, delivery, time.perf_counter() - started, errors, unmatched, interrupted
+        chain.stats,
+        delivery,
+        time.perf_counter() - started,
+        errors,
+        unmatched,
+        interrupted or interrupts.requested,
     )

@@ -78,7 +78,7 @@ def follow_file(
 
     Waits (polling) for the file to appear or grow; a file replaced under its name is finished
     and the new one read from its start; a truncated file is read again from its start. Ends
-    when `stop` is set or on KeyboardInterrupt.
+    when `stop` is set; a file that cannot be read any more is an InputError naming it.
     """
     stop = stop or threading.Event()
     poll = min(max(poll_secs, MIN_POLL_SECS), MAX_POLL_SECS)
@@ -121,8 +121,8 @@ def follow_file(
             else:
                 stream.close()
                 stream = None
-    except KeyboardInterrupt:
-        return
+    except OSError as exc:
+        raise InputError(f"cannot follow {path}: {_reason(exc)}") from None
     finally:
         if stream is not None:
             stream.close()
@@ -174,8 +174,9 @@ def follow_files(
     """`tail -F` of several files at once: one follower thread each, blocks as they come.
 
     Each follower blocks while its file is idle, so they cannot be taken in turn from one
-    thread. Ends when `stop` is set or on KeyboardInterrupt; a follower's InputError is
-    raised here.
+    thread. Ends when `stop` is set. A follower that fails, whatever the error, ends the
+    whole follow with an InputError naming its file: no thread dies silently while the
+    reader waits for it.
     """
     if len(paths) == 1:
         yield from follow_file(paths[0], from_start=from_start, stop=stop, poll_secs=poll_secs)
@@ -194,6 +195,8 @@ def follow_files(
                         continue
         except InputError as exc:
             blocks.put(exc)
+        except Exception as exc:  # any failure must reach the reader, never end the thread quietly
+            blocks.put(InputError(f"cannot follow {path}: {_reason(exc)}"))
 
     threads = [threading.Thread(target=follow, args=(p,), daemon=True) for p in paths]
     for thread in threads:
@@ -207,8 +210,6 @@ def follow_files(
             if isinstance(item, InputError):
                 raise item
             yield item
-    except KeyboardInterrupt:
-        return
     finally:
         stop.set()
         for thread in threads:

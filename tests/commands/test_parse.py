@@ -319,3 +319,17 @@ def test_two_files_with_the_same_first_line_do_not_share_ids(tmp_path: Path) -> 
     ids_b = [d["event"]["id"] for d in ndjson(ktcp("parse", str(b), "-o", "ndjson").stdout)]  # type: ignore[index]
     assert len(ids_a) == len(ids_b) == 1
     assert ids_a != ids_b
+
+
+def test_a_dead_letter_file_on_a_full_disk_is_a_clear_error_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "in.log"
+    source.write_text(SEED + "TCP: a wording no kernel ever printed\n" * 300)
+    result = ktcp("parse", str(source), "-o", "ndjson", "--dead-letter", "/dev/full")
+    err = result.stderr.decode()
+    assert "Traceback" not in err
+    assert result.returncode == 1
+    assert "cannot write the dead-letter file /dev/full: No space left on device" in err
+    assert "300 records not kept" in err
+    assert len(ndjson(result.stdout)) == 1  # the events still come out

@@ -16,7 +16,7 @@ from pipeline.errors import InputError
 from pipeline.events import Event
 from pipeline.records import Miss
 from pipeline.sources.blocks import Block
-from pipeline.sources.files import follow_file, read_file
+from pipeline.sources.files import follow_file, follow_files, read_file
 
 DATA = Path(__file__).parent.parent / "data" / "sources"
 WAIT_SECS = 5.0
@@ -222,3 +222,30 @@ def test_follow_stops_promptly_on_the_stop_event(tmp_path: Path) -> None:
     started = time.monotonic()
     follower.close()
     assert time.monotonic() - started < 1.0
+
+
+def test_a_follower_that_fails_ends_the_follow_with_an_error_naming_its_file(
+    tmp_path: Path,
+) -> None:
+    # /proc/self/mem opens but every read at offset 0 fails with EIO: a file that cannot be
+    # read any more. The other follower keeps waiting; the reader must not wait with it.
+    good = tmp_path / "kern.log"
+    good.write_bytes(b"")
+    outcome: list[BaseException | None] = []
+    stop = threading.Event()
+
+    def read_all() -> None:
+        try:
+            for _ in follow_files([str(good), "/proc/self/mem"], from_start=True, stop=stop):
+                pass
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    reader.join(WAIT_SECS)
+    stop.set()  # lets a hung reader go after the assertion fails
+    assert outcome, "the reader still waits for a dead follower"
+    assert isinstance(outcome[0], InputError)
+    assert "/proc/self/mem" in str(outcome[0])

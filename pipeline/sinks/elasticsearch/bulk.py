@@ -10,7 +10,6 @@ parsing; `send` blocks when the worker falls behind. A destination that makes no
 from __future__ import annotations
 
 import queue
-import random
 import sys
 import threading
 import time
@@ -26,13 +25,12 @@ from pipeline.sinks.base import Delivery, Document, RejectHandler
 from pipeline.sinks.elasticsearch import connection
 from pipeline.sinks.elasticsearch.preflight import mapping_warning
 from pipeline.sinks.elasticsearch.responses import Verdict, judge
+from pipeline.sinks.retry import Backoff
 
 DEFAULT_CHUNK_DOCS = 2000  # documents per bulk request (see docs/PERFORMANCE.md)
 DEFAULT_THREADS = 2  # concurrent bulk requests with the parallel helper
 MAX_CHUNK_BYTES = 10 << 20  # well under Elasticsearch's default http.max_content_length
 QUEUE_REQUESTS = 4  # requests' worth of documents waiting for the worker before send blocks
-INITIAL_BACKOFF_SECS = 0.5
-MAX_BACKOFF_SECS = 8.0  # short enough to notice a restarted node within seconds
 MAX_REQUEST_TIMEOUT_SECS = 60.0
 
 Say = Callable[[str], None]
@@ -59,6 +57,7 @@ class ElasticsearchSink:
         chunk_docs: int = DEFAULT_CHUNK_DOCS,
         threads: int = DEFAULT_THREADS,
         say: Say = _stderr,
+        stop: threading.Event | None = None,
     ) -> None:
         self._client = client.options(
             request_timeout=min(MAX_REQUEST_TIMEOUT_SECS, max(1.0, deadline_secs))
@@ -71,6 +70,7 @@ class ElasticsearchSink:
         self._chunk_docs = chunk_docs
         self._threads = threads if helper is BulkHelper.PARALLEL else 1
         self._say = say
+        self._stop = stop or threading.Event()  # the command was asked to stop: no more waits
         self.delivery = Delivery()
         self._buffer: list[Document] = []
         self._flush_docs = chunk_docs * self._threads
@@ -165,7 +165,7 @@ class ElasticsearchSink:
 
     def _deliver(self, docs: list[Document]) -> None:
         pending = docs
-        backoff = INITIAL_BACKOFF_SECS
+        backoff = Backoff()
         while pending:
             if self._gave_up:
                 self.delivery.not_delivered += len(pending)
@@ -201,8 +201,8 @@ class ElasticsearchSink:
                     f"no progress for {self._deadline_secs:g} s (last: {self._last_failure})"
                 )
                 continue
-            time.sleep(min(backoff * random.uniform(0.8, 1.2), remaining))
-            backoff = min(backoff * 2, MAX_BACKOFF_SECS)
+            if not backoff.wait(self._stop, remaining):
+                self._give_up(f"asked to stop while retrying (last: {self._last_failure})")
 
     def _attempt(self, docs: list[Document]) -> tuple[list[Document], str | None]:
         """One pass of the helper over `docs`: the documents to try again and why."""
@@ -311,6 +311,7 @@ def open_sink(
     chunk_docs: int = DEFAULT_CHUNK_DOCS,
     threads: int = DEFAULT_THREADS,
     say: Say = _stderr,
+    stop: threading.Event | None = None,
 ) -> ElasticsearchSink:
     """The sink `ktcp ship --elasticsearch URL` (and `ktcp agent`) writes to."""
     conn = connection.connection(url, api_key, user, password, ca_certs, insecure)
@@ -330,4 +331,5 @@ def open_sink(
         chunk_docs,
         threads,
         say,
+        stop,
     )

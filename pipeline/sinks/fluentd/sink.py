@@ -10,14 +10,12 @@ broken connection every unacknowledged message is sent again (at-least-once, byt
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from pipeline.errors import RefusedError, UsageError
@@ -39,13 +37,12 @@ from pipeline.sinks.fluentd.spool import (
     SpoolFullError,
     default_directory,
 )
+from pipeline.sinks.retry import Backoff
 
 WINDOW_CHUNKS = 16  # messages awaiting their ack at once (Fluentd acks each one separately)
 ACK_TIMEOUT_SECS = 60.0  # an ack later than this: assume the connection is dead, resend
 SOCKET_TIMEOUT_SECS = 10.0  # connect / write timeout of one attempt
-RETRY_FIRST_SECS = 0.1
-RETRY_MAX_SECS = 5.0
-STOP_GRACE_SECS = 2.0  # after SIGTERM/SIGINT: wait this long for acks already due, no more
+STOP_GRACE_SECS = 2.0  # once asked to stop: wait this long for acks already due, no more
 
 Warn = Callable[[str], None]
 
@@ -65,6 +62,7 @@ class FluentdSink:
         warn: Warn = _stderr,
         window_chunks: int = WINDOW_CHUNKS,
         ack_timeout_secs: float = ACK_TIMEOUT_SECS,
+        stop: threading.Event | None = None,
     ) -> None:
         self.sender = sender
         self.spool = spool
@@ -75,18 +73,17 @@ class FluentdSink:
         self.ack_timeout_secs = ack_timeout_secs
         self.delivery = Delivery()
         self.earlier_delivered = 0  # events an earlier run left in the spool, delivered now
-        self.stopping = False  # set by SIGTERM/SIGINT: keep the rest in the spool, exit soon
+        # set by the command on SIGTERM/SIGINT: keep the rest in the spool, close soon
+        self.stop = stop or threading.Event()
+        self.spool_error: str | None = None  # why the spool could not be written, if so
         self.refused: str | None = None  # why Fluentd refused this client for good, if it did
         self._queue: deque[Chunk] = deque(spool.earlier())
         self._inflight: dict[str, tuple[Chunk, float]] = {}
         self._retry_at = 0.0
-        self._retry_secs = RETRY_FIRST_SECS
+        self._backoff = Backoff()
         self._down_since: float | None = None
         self._last_progress = time.monotonic()
         self._full_warned = False
-        self._busy = False
-        self._interrupt_pending = False
-        self._previous_handlers: dict[int, Any] = {}
         if spool.unreadable:
             warn(f"spool {spool.directory}: ignoring unknown files {', '.join(spool.unreadable)}")
         earlier = sum(c.count for c in self._queue)
@@ -98,21 +95,20 @@ class FluentdSink:
 
     # -- the Sink protocol ---------------------------------------------------------------------
 
+    @property
+    def stopping(self) -> bool:
+        return self.stop.is_set()
+
     def send(self, documents: Sequence[Document]) -> None:
-        self._busy = True
-        try:
-            groups: dict[str, list[Document]] = {}
-            for doc in documents:
-                groups.setdefault(tag_for(self.tag_prefix, doc), []).append(doc)
-            for tag, docs in groups.items():
-                self._spool(tag, docs)
-            if not self.stopping:
-                self._pump(wait_secs=0.0)
-        finally:
-            self._busy = False
-        if self._interrupt_pending:
-            self._interrupt_pending = False
-            raise KeyboardInterrupt
+        """Spool the batch (one message per tag) and move the queue along; never raises for
+        a delivery problem: what cannot be kept is counted as not delivered."""
+        groups: dict[str, list[Document]] = {}
+        for doc in documents:
+            groups.setdefault(tag_for(self.tag_prefix, doc), []).append(doc)
+        for tag, docs in groups.items():
+            self._spool(tag, docs)
+        if not self.stopping:
+            self._pump(wait_secs=0.0)
 
     def flush(self, timeout_secs: float) -> bool:
         """Everything sent is in the spool already (settled); move it along for a moment."""
@@ -125,7 +121,6 @@ class FluentdSink:
         return self._down_since is None
 
     def close(self) -> Delivery:
-        self._busy = True
         try:
             grace_end = None
             while (self._queue or self._inflight) and self.refused is None:
@@ -150,32 +145,10 @@ class FluentdSink:
                 )
             if self.earlier_delivered:
                 self.warn(f"delivered {self.earlier_delivered:,} events of an earlier run")
+        finally:
             self.sender.close()
             self.spool.close()
-        finally:
-            self._busy = False
-            for signum, handler in self._previous_handlers.items():
-                signal.signal(signum, handler)
-            self._previous_handlers.clear()
         return self.delivery
-
-    # -- signals -------------------------------------------------------------------------------
-
-    def route_signals(self) -> None:
-        """Handle SIGTERM/SIGINT until close() (main thread only)."""
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            self._previous_handlers[signum] = signal.getsignal(signum)
-            signal.signal(signum, self.on_signal)
-
-    def on_signal(self, signum: int, frame: FrameType | None) -> None:
-        """SIGTERM/SIGINT: stop reading, keep what is unsent in the spool (it already is)."""
-        first = not self.stopping
-        self.stopping = True
-        if first:
-            if self._busy:
-                self._interrupt_pending = True  # raised once the spool is consistent
-            else:
-                raise KeyboardInterrupt
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -183,10 +156,23 @@ class FluentdSink:
         chunk_id = new_chunk_id()
         message = packed_forward(tag, pack_entries(docs), len(docs), chunk_id)
         while True:
+            if self.spool_error is not None:
+                self.delivery.not_delivered += len(docs)
+                return
             try:
                 self._queue.append(self.spool.add(message, len(docs), chunk_id))
                 self._full_warned = False
                 return
+            except OSError as exc:
+                # a full disk, a removed directory, permissions: the events cannot be kept, so
+                # they are not sent either (only spooled messages may go out: at-least-once)
+                self.spool_error = f"cannot write the spool {self.spool.directory}: " + (
+                    exc.strerror or str(exc)
+                )
+                self.warn(
+                    f"{self.spool_error}; this and every later batch is counted as not "
+                    "delivered (free space, fix the directory, or give another --spool DIR)"
+                )
             except SpoolFullError:
                 if not self._full_warned:
                     self._full_warned = True
@@ -222,7 +208,12 @@ class FluentdSink:
         while self.sender.connected and self._queue and len(self._inflight) < self.window_chunks:
             chunk = self._queue[0]
             try:
-                self.sender.send_message(chunk.read())
+                message = chunk.read()
+            except OSError as exc:  # the spool's problem, not Fluentd's: no retry helps
+                self._lost(chunk, exc)
+                continue
+            try:
+                self.sender.send_message(message)
             except OSError as exc:
                 self._went_down(exc)
                 break
@@ -230,7 +221,7 @@ class FluentdSink:
             self._inflight[chunk.chunk_id] = (chunk, time.monotonic())
         if not self._inflight:
             if wait_secs:
-                time.sleep(min(wait_secs, max(0.0, self._retry_at - time.monotonic())))
+                self.stop.wait(min(wait_secs, max(0.0, self._retry_at - time.monotonic())))
             return
         full = len(self._inflight) >= self.window_chunks or not self._queue
         acked, failure = self.sender.take_acks(wait_secs if full else 0.0)
@@ -253,6 +244,17 @@ class FluentdSink:
             self.sender.disconnect_quietly()
             self._went_down(TimeoutError(f"no ack within {self.ack_timeout_secs:g}s"))
 
+    def _lost(self, chunk: Chunk, exc: OSError) -> None:
+        """A spooled message that can no longer be read (deleted, unreadable)."""
+        self._queue.popleft()
+        self.spool.remove(chunk)
+        if not chunk.earlier:
+            self.delivery.not_delivered += chunk.count
+        self.warn(
+            f"spool file {chunk.path} cannot be read ({exc.strerror or exc}): its "
+            f"{chunk.count:,} events are not delivered"
+        )
+
     def _went_down(self, exc: BaseException) -> None:
         """Connection lost: everything unacknowledged goes back to the queue, in order."""
         back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.sequence)
@@ -260,8 +262,7 @@ class FluentdSink:
         self.delivery.retried += sum(c.count for c in back)
         self._queue.extendleft(reversed(back))
         now = time.monotonic()
-        self._retry_at = now + self._retry_secs
-        self._retry_secs = min(self._retry_secs * 2, RETRY_MAX_SECS)
+        self._retry_at = now + self._backoff.next_secs()
         if self._down_since is None:
             self._down_since = now
             self.warn(
@@ -279,7 +280,7 @@ class FluentdSink:
         self.warn(f"{exc}; not retrying, the events stay in the spool {self.spool.directory}")
 
     def _came_up(self) -> None:
-        self._retry_secs = RETRY_FIRST_SECS
+        self._backoff.reset()
         self._last_progress = time.monotonic()
         if self._down_since is not None:
             self._down_since = None
@@ -295,7 +296,6 @@ def open_sink(
     deadline_secs: float,
     on_reject: RejectHandler | None = None,
     spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
-    handle_signals: bool = True,
     tls: FluentdTls | None = None,
     security: FluentdSecurity | None = None,
     **options: Any,
@@ -303,18 +303,16 @@ def open_sink(
     """The sink `ktcp ship --fluentd` writes to. in_forward accepts or refuses whole messages,
     never single events, so `on_reject` is never called (kept for the Sink family's signature).
     `tls` turns on `<transport tls>`, `security` the `<security>` shared-key handshake.
+    `stop` (in `options`): the command's stop request (drivers/interrupts.py).
     """
     where: Address = parse_address(address)
     if tls is not None and where.path is not None:
         raise UsageError(f"TLS needs a TCP address (HOST:PORT), not {where}")
     directory = spool if spool is not None else default_directory(str(where))
-    sink = FluentdSink(
+    return FluentdSink(
         AckingSender(where, SOCKET_TIMEOUT_SECS, tls, security),
         Spool(directory, spool_max_bytes),
         tag_prefix,
         deadline_secs,
         **options,
     )
-    if handle_signals and threading.current_thread() is threading.main_thread():
-        sink.route_signals()
-    return sink

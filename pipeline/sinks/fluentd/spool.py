@@ -4,12 +4,17 @@ Write-ahead: a message is on disk before its first byte goes to the socket and i
 when its ack arrives, so a kill, a crash or an unreachable Fluentd loses nothing; the next run
 with the same directory sends what it finds first, oldest first. One file per message, named
 `<sequence>-<events>-<chunk id>.fwd`, holding the exact bytes sent (a resend is byte-identical,
-same chunk id, same event.id). Files appear by atomic rename, so a reader never sees half of one.
-A lock file keeps two runs from draining the same spool twice.
+same chunk id, same event.id). A message is written to a temporary file, fsync'ed, renamed into
+place and the directory fsync'ed before `add` returns: once a batch is in the spool, a crash or
+a power cut does not lose it, and a reader never sees half of a file. A lock file keeps two
+runs from draining the same spool twice. Errors of the disk (full, read-only, removed) are
+OSError for the sink to count; deleting an acknowledged message is best effort (a leftover is
+sent again by the next run, and Elasticsearch keeps one copy by event.id).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -102,15 +107,31 @@ class Spool:
         self._next += 1
         path = self.directory / f"{sequence:012d}-{count}-{chunk_id}{SUFFIX}"
         tmp = path.with_name(path.name + ".tmp")
-        with tmp.open("wb") as out:
-            out.write(message)
-        tmp.rename(path)
+        try:
+            with tmp.open("wb") as out:
+                out.write(message)
+                out.flush()
+                os.fsync(out.fileno())
+            tmp.rename(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            raise
+        self._sync_directory()  # the rename itself survives a crash only once this returns
         self.bytes_used += len(message)
         return Chunk(path, sequence, count, chunk_id, len(message), earlier=False)
 
     def remove(self, chunk: Chunk) -> None:
-        chunk.path.unlink(missing_ok=True)
+        # acknowledged already: a leftover is only sent again (same ids) by the next run
+        with contextlib.suppress(OSError):
+            chunk.path.unlink(missing_ok=True)
         self.bytes_used -= chunk.size
+
+    def _sync_directory(self) -> None:
+        fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def close(self) -> None:
         fcntl.flock(self._lock, fcntl.LOCK_UN)

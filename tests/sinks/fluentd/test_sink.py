@@ -7,6 +7,7 @@ a document counts as created only after its message's ack, and the spool empties
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -48,7 +49,6 @@ def open_test_sink(address: str, spool: Path, **kwargs: Any) -> FluentdSink:
         address=address,
         tag_prefix="kernel.tcp",
         spool=spool,
-        handle_signals=False,
         warn=warnings.append,
         **kwargs,
     )
@@ -254,3 +254,58 @@ def _env() -> dict[str, str]:
     env.pop("PYTHONUNBUFFERED", None)
     env["KTCP_ENRICH"] = "0"
     return env
+
+
+def test_a_spool_that_cannot_be_written_is_a_clear_warning_and_counted(
+    tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    spool = tmp_path / "spool"
+    sink = open_test_sink(f"127.0.0.1:{unused_port()}", spool, deadline_secs=0.3)
+    shutil.rmtree(spool)  # the directory is gone (a cleanup job, a full or read-only disk)
+    docs = make_docs(3)
+    delivery = ship(sink, docs)  # no traceback: the sink never raises OSError
+    assert delivery.not_delivered == len(docs) and delivery.created == 0
+    problems = [w for w in sink.warnings if "cannot write the spool" in w]  # type: ignore[attr-defined]
+    assert len(problems) == 1 and "No such file or directory" in problems[0]
+
+
+def test_a_vanished_spool_file_is_reported_as_such_not_as_fluentd_unreachable(
+    receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
+) -> None:
+    port = unused_port()
+    old, new = make_docs(2), make_docs(4)[200:]
+    ship(open_test_sink(f"127.0.0.1:{port}", tmp_path, deadline_secs=0.3), old)
+    left = spooled(tmp_path)
+    assert left
+    r = receiver(port=port).start()
+    second = open_test_sink(r.address, tmp_path, deadline_secs=30.0)
+    (tmp_path / left[0]).unlink()  # gone between the scan and the send
+    delivery = ship(second, new)
+    assert delivery.created == len(new) and delivery.complete
+    warnings = second.warnings  # type: ignore[attr-defined]
+    assert any(left[0] in w and "cannot be read" in w for w in warnings)
+    assert not any("unreachable" in w for w in warnings)
+    assert spooled(tmp_path) == []
+
+
+def test_a_spooled_message_is_on_disk_before_add_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A crash right after `add` must not lose the message: its file and the directory entry
+    # are fsync'ed (a rename alone can be lost with the page cache).
+    from pipeline.sinks.fluentd.spool import Spool
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    spool = Spool(tmp_path)
+    chunk = spool.add(b"message", 1, "abc")
+    spool.close()
+    assert chunk.path.read_bytes() == b"message"
+    assert str(chunk.path) + ".tmp" in synced  # the data, before its rename
+    assert str(tmp_path) in synced  # the rename

@@ -35,7 +35,6 @@ def deliver(
         tag_prefix="kernel.tcp",
         spool=spool,
         deadline_secs=20.0,
-        handle_signals=False,
         warn=warnings.append,
         **kwargs,
     )
