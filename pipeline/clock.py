@@ -90,3 +90,14 @@ def _with_year(naive: datetime, year: int) -> datetime | None:
         return naive.replace(year=year)
     except ValueError:
         return None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_parts(moment: datetime) -> tuple[int, int]:
+    """(seconds, nanoseconds) since the epoch, in integers (a float would round them)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    delta = moment - _EPOCH
+    return delta.days * 86400 + delta.seconds, delta.microseconds * 1000

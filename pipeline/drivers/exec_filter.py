@@ -15,20 +15,19 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
 import msgpack
 import orjson
 
-from pipeline.catalog import CANDIDATE_RE
 from pipeline.chain import Chain
+from pipeline.clock import epoch_parts
 from pipeline.drivers.interrupts import Interrupted, Interrupts
 from pipeline.ecs import stamp_ingested, to_document
 from pipeline.events import Event
-from pipeline.records import MissKind
-from pipeline.sinks.fluentd.protocol import epoch_parts
+from pipeline.records import Miss, MissKind
 
 READ_BYTES = 1 << 16
 DEFAULT_TIME_KEY = "ktcp_time"  # read back by `<parse> time_key ktcp_time  time_type float`
@@ -52,21 +51,26 @@ class FilterSettings:
 
 @dataclass
 class FilterStats:
+    """Every record read is counted once: records = events + non_tcp + unmatched + invalid +
+    bad. What went out for the records that gave no event is counted beside."""
+
     records: int = 0
     events: int = 0
-    passed: int = 0  # written through untouched (--pass-unmatched)
-    dropped: int = 0  # non-TCP, unmatched or invalid, not passed
+    non_tcp: int = 0  # kernel noise or another program's record: normal, not logged
+    unmatched: int = 0  # TCP-looking kernel line no catalog wording fits
+    invalid: int = 0  # a record without a usable kernel line, or out-of-range values
     bad: int = 0  # not a record at all: broken msgpack/JSON, not a map, failed processing
+    passed: int = 0  # written through untouched (--pass-unmatched)
+    error_records: int = 0  # written under --error-tag
     seconds: float = 0.0
-    misses: dict[str, int] = field(default_factory=dict)
 
     def render(self) -> str:
         rate = self.records / self.seconds if self.seconds > 0 else 0.0
-        misses = ", ".join(f"{k} {v:,}" for k, v in sorted(self.misses.items())) or "none"
         return (
             f"{self.records:,} records in {self.seconds:.2f} s ({rate:,.0f}/s): "
-            f"{self.events:,} events, {self.passed:,} passed through, {self.dropped:,} dropped "
-            f"({misses}), {self.bad:,} bad records"
+            f"{self.events:,} events, {self.non_tcp:,} non-TCP, {self.unmatched:,} unmatched, "
+            f"{self.invalid:,} invalid, {self.bad:,} bad records; {self.passed:,} passed "
+            f"through, {self.error_records:,} error records"
         )
 
 
@@ -213,32 +217,19 @@ class ExecFilter:
     def _handle(self, item: tuple[Any, bytes] | BadRecord) -> bytes:
         self.stats.records += 1
         if isinstance(item, BadRecord):
-            return self._bad(item.reason, item.excerpt, None)
+            return self._bad(item.reason, item.excerpt)
         obj, raw = item
         try:
             if not isinstance(obj, dict):
-                return self._bad(f"not a record but {type(obj).__name__}", _excerpt(raw), None)
-            if CANDIDATE_RE.search(raw) is None:
-                # Strings sit verbatim in msgpack and JSON alike: without a catalog keyword in
-                # its bytes the record is non-TCP, as the chain's own prefilter would say.
-                return self._miss(MissKind.NON_TCP, obj, raw)
+                return self._bad(f"not a record but {type(obj).__name__}", _excerpt(raw))
             record = textual(obj) if self.settings.input_format == "msgpack" else obj
-            return self._record(record, raw)
+            outcome = self.chain.process_record(record)
+            if isinstance(outcome, Event):
+                self.stats.events += 1
+                return self._encode(self._document(outcome))
+            return self._miss(outcome, record, raw)
         except Exception as exc:  # a bug must cost one record, never the child
-            return self._bad(f"failed: {type(exc).__name__}: {exc}", _excerpt(raw), None)
-
-    def _record(self, record: Record, raw: bytes) -> bytes:
-        line = orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS)
-        outcomes = list(self.chain.scan_block(line))
-        if not outcomes:
-            return self._miss(MissKind.NON_TCP, record, raw)
-        outcome = outcomes[0]
-        if isinstance(outcome, Event):
-            self.stats.events += 1
-            return self._encode(self._document(outcome))
-        if outcome.kind is not MissKind.NON_TCP:
-            self.log(f"{outcome.kind.value} record: {outcome.reason}: {_excerpt(line)}")
-        return self._miss(outcome.kind, record, raw, outcome.reason)
+            return self._bad(f"failed: {type(exc).__name__}: {exc}", _excerpt(raw))
 
     def _document(self, event: Event) -> Record:
         doc = to_document(event)
@@ -248,19 +239,28 @@ class ExecFilter:
             doc[self.settings.time_key] = f"{seconds}.{nanos:09d}"  # exact with time_type float
         return doc
 
-    def _miss(self, kind: MissKind, record: Record, raw: bytes, reason: str = "") -> bytes:
-        self.stats.misses[kind.value] = self.stats.misses.get(kind.value, 0) + 1
-        if kind is not MissKind.NON_TCP and self.settings.error_tag:
-            return self._error_record(kind.value, reason, record)
+    def _miss(self, miss: Miss, record: Record, raw: bytes) -> bytes:
+        """Non-TCP records are normal: counted, then dropped or passed. Every other record
+        that gave no event is logged and, with --error-tag, becomes an error record."""
+        if miss.kind is MissKind.NON_TCP:
+            self.stats.non_tcp += 1
+        else:
+            if miss.kind is MissKind.UNMATCHED:
+                self.stats.unmatched += 1
+            else:
+                self.stats.invalid += 1
+            shown = _excerpt(orjson.dumps(record, default=str, option=orjson.OPT_NON_STR_KEYS))
+            self.log(f"{miss.kind.value} record #{self.stats.records}: {miss.reason}: {shown}")
+            if self.settings.error_tag:
+                return self._error_record(miss.kind.value, miss.reason, record)
         if not self.settings.pass_unmatched:
-            self.stats.dropped += 1
             return b""
         self.stats.passed += 1
         if self.settings.input_format == self.settings.output_format:
             return raw if self.settings.output_format == "msgpack" else raw + b"\n"
         return self._encode(textual(record))
 
-    def _bad(self, reason: str, excerpt: str, record: Record | None) -> bytes:
+    def _bad(self, reason: str, excerpt: str) -> bytes:
         self.stats.bad += 1
         self.log(f"bad record #{self.stats.records}: {reason}: {excerpt}")
         if self.settings.error_tag:
@@ -270,6 +270,7 @@ class ExecFilter:
     def _error_record(self, kind: str, reason: str, record: Record) -> bytes:
         """A record Fluentd routes by tag (`<extract> tag_key`) instead of losing the problem."""
         assert self.settings.error_tag is not None
+        self.stats.error_records += 1
         error = {
             self.settings.tag_key: self.settings.error_tag,
             "error": {"kind": kind, "message": reason},

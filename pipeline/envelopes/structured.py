@@ -138,15 +138,22 @@ def parse_docker(record: Record, record_keys: RecordKeys) -> Envelope:
 
 
 def parse_fluentd(record: Record, record_keys: RecordKeys) -> Envelope:
-    """A Fluentd record: the first of `record_keys` holding text is the line."""
+    """A Fluentd record: the first of `record_keys` holding non-empty text is the line.
+
+    A record without one is an EnvelopeError that names what it holds instead (no such field,
+    a number, a map, a list, an empty string): it is counted invalid, never dropped quietly.
+    """
+    problem = None
     for key in record_keys:
-        message = _text(record.get(key))
-        if message is not None:
+        if key not in record:
+            continue
+        value = record[key]
+        if isinstance(value, str) and value.strip():
             base = _fluentd_meta(record)
             return with_priority(
                 Envelope(
                     name="fluentd",
-                    message=message.removesuffix("\n"),
+                    message=value.removesuffix("\n"),
                     wall_time=base.wall_time,
                     naive_time=base.naive_time,
                     year_missing=base.year_missing,
@@ -158,10 +165,21 @@ def parse_fluentd(record: Record, record_keys: RecordKeys) -> Envelope:
                     extra=base.extra,
                 )
             )
+        problem = problem or _not_a_line(key, value)
     raise EnvelopeError(
-        f"JSON record has no text under {', '.join(record_keys)}: "
-        "name the field holding the kernel line in the record keys setting"
+        problem
+        or f"JSON record has no text under {', '.join(record_keys)}: name the field holding "
+        "the kernel line in the record keys setting"
     )
+
+
+def _not_a_line(key: str, value: Any) -> str:
+    if isinstance(value, str):
+        return f"record field {key} is empty"
+    kind = {dict: "a map", list: "a list", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+    return f"record field {key} holds {kind}, not the text of a kernel line"
 
 
 KINDS: dict[str, Callable[[Record, RecordKeys], Envelope]] = {

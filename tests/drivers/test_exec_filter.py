@@ -65,8 +65,10 @@ def read_records(proc: subprocess.Popen[bytes], want: int, timeout: float = 10.0
 
 
 def comparable(doc: dict[str, Any]) -> dict[str, Any]:
+    """All but the volatile keys and event.original (the kernel line here, the JSON line that
+    `ktcp parse` read there)."""
     doc = {k: v for k, v in doc.items() if k not in VOLATILE}
-    doc["event"] = {k: v for k, v in doc["event"].items() if k != "ingested"}
+    doc["event"] = {k: v for k, v in doc["event"].items() if k not in ("ingested", "original")}
     return doc
 
 
@@ -106,8 +108,11 @@ def test_in_tail_records_give_exactly_what_ktcp_parse_gives(tmp_path: Path) -> N
     )
     assert done.returncode == 0
     docs = list(msgpack.Unpacker(io.BytesIO(done.stdout), raw=False))
-    expected = parse_output(tmp_path, in_tail_records())
+    expected = [comparable(d) for d in parse_output(tmp_path, in_tail_records())]
     assert expected and [comparable(d) for d in docs] == expected
+    # event.original is the kernel line the record carried, not the whole record
+    lines = {r["message"] for r in in_tail_records()}
+    assert all(d["event"]["original"] in lines for d in docs)
 
 
 def test_time_key_holds_the_kernel_time_as_sec_dot_nsec_for_parse_time_type_float(
@@ -230,7 +235,7 @@ def test_json_records_in_either_format_out(tmp_path: Path, output_format: str) -
         docs = [orjson.loads(line) for line in done.stdout.splitlines()]
     else:
         docs = list(msgpack.Unpacker(io.BytesIO(done.stdout), raw=False))
-    assert [comparable(d) for d in docs] == parse_output(tmp_path, records)
+    assert [comparable(d) for d in docs] == [comparable(d) for d in parse_output(tmp_path, records)]
 
 
 def test_json_output_is_one_flushed_line_per_record_while_stdin_is_open(tmp_path: Path) -> None:
@@ -285,7 +290,7 @@ def test_error_records_carry_a_tag_fluentd_can_route(tmp_path: Path) -> None:
     out = list(msgpack.Unpacker(io.BytesIO(done.stdout), raw=False))
     errors = [o for o in out if "error" in o]
     assert {o["ktcp_tag"] for o in errors} == {"ktcp.error"}
-    assert sorted(o["error"]["kind"] for o in errors) == ["bad", "bad", "unmatched"]
+    assert sorted(o["error"]["kind"] for o in errors) == ["bad", "bad", "invalid", "invalid"]
     assert len(out) - len(errors) == 4
 
 
@@ -337,3 +342,52 @@ def test_a_respawned_child_does_not_reuse_ids_of_a_flood_in_the_same_second(
         assert len(docs) == 1, done.stderr.decode()
         ids.append(docs[0]["event"]["id"])
     assert ids[0] != ids[1]
+
+
+ODD_RECORDS = [
+    {"foo": 1},
+    {"message": 12345},
+    {"message": ""},
+    {"message": {"text": "TCP: Treason uncloaked!"}},
+    {"message": ["TCP: Treason uncloaked!", "more"]},
+]
+
+
+@pytest.mark.parametrize("input_format", ["msgpack", "json"])
+def test_every_record_without_a_kernel_line_is_counted_logged_and_routed_alike(
+    tmp_path: Path, input_format: str
+) -> None:
+    records = [tcp_record(), *ODD_RECORDS]
+    if input_format == "msgpack":
+        data = b"".join(msgpack.packb(r) for r in records)
+    else:
+        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
+    args = ["--format", input_format, "--output-format", "msgpack", "--error-tag", "ktcp.error"]
+    done = subprocess.run(
+        [*FILTER, *PINNED, *args],
+        input=data,
+        capture_output=True,
+        env=env(tmp_path),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    out = list(msgpack.Unpacker(io.BytesIO(done.stdout), raw=False))
+    errors = [o for o in out if "error" in o]
+    assert len(out) - len(errors) == 1  # the one event
+    assert [o["error"]["kind"] for o in errors] == ["invalid"] * len(ODD_RECORDS)
+    assert [o["record"] for o in errors] == ODD_RECORDS  # each tells which record it was
+    log = (tmp_path / "exec-filter.log").read_text()
+    assert log.count("invalid record #") == len(ODD_RECORDS)
+    for reason in ("no text under message", "holds a number", "is empty", "holds a map"):
+        assert reason in log
+    assert "holds a list" in log
+    assert f"{len(records)} records" in log and f"{len(ODD_RECORDS)} invalid" in log
+
+
+def test_event_original_is_the_kernel_line_not_the_record(tmp_path: Path) -> None:
+    record = {**tcp_record(), "fluentd_tag": "kern", "host": "web1"}
+    done = subprocess.run(
+        [*FILTER, *PINNED], input=msgpack.packb(record), capture_output=True, env=env(tmp_path)
+    )
+    docs = list(msgpack.Unpacker(io.BytesIO(done.stdout), raw=False))
+    assert len(docs) == 1 and docs[0]["event"]["original"] == record["message"]

@@ -12,17 +12,17 @@ import os
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import msgpack
 
+from pipeline.clock import epoch_parts
 from pipeline.errors import UsageError
 from pipeline.sinks.base import Document
 
 DEFAULT_PORT = 24224
 EVENT_TIME_EXT = 0
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +62,6 @@ def parse_address(text: str) -> Address:
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise UsageError(f"--fluentd {text!r}: port must be 1-65535; {usage}")
     return Address(host=host, port=int(port_text))
-
-
-def epoch_parts(moment: datetime) -> tuple[int, int]:
-    """(seconds, nanoseconds) since the epoch, in integers (a float would round them)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    delta = moment - _EPOCH
-    return delta.days * 86400 + delta.seconds, delta.microseconds * 1000
 
 
 def event_time(timestamp: str) -> msgpack.ExtType:

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from pipeline.clock import epoch_parts
 from pipeline.sinks.fluentd import FluentdSink, open_sink
-from pipeline.sinks.fluentd.protocol import epoch_parts
 
 ReceiverFactory = Callable[..., Any]
 Docs = Callable[[int], list[dict[str, Any]]]
