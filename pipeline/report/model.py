@@ -35,6 +35,7 @@ class InputSummary(_Model):
         default_factory=dict, description="documents not used, by reason"
     )
     duplicates: int = Field(0, description="events seen twice (same event.id), counted once")
+    since: datetime | None = Field(None, description="--since as a time (UTC); None: all")
     before_since: int = Field(0, description="events older than --since, left out")
     errors: list[str] = Field(default_factory=list, description="inputs that could not be read")
 

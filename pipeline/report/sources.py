@@ -100,6 +100,7 @@ class Collector:
             invalid_lines=stats.invalid if stats else 0,
             skipped_documents=dict(sorted(self.skipped.items())),
             duplicates=self.duplicates,
+            since=self.since.astimezone(UTC) if self.since is not None else None,
             before_since=self.before_since,
             errors=self.errors,
         )

@@ -87,6 +87,8 @@ def render(report: Report, console: Console | None = None) -> None:
         read.append(f"{n:,} skipped: {reason}")
     if inputs.duplicates:
         read.append(f"{inputs.duplicates:,} duplicates counted once")
+    if inputs.since is not None:
+        read.append(f"since {_when(inputs.since)} UTC")
     if inputs.before_since:
         read.append(f"{inputs.before_since:,} before --since left out")
     if read:

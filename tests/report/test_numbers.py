@@ -204,6 +204,7 @@ def test_since_leaves_older_events_out_and_says_how_many(run_report: Run, corpus
     # U3 (10 from 04:00) and GOOGLE (2 from 05:00) remain
     assert r["events_by_action"] == {"tcp-window-shrink": 12}
     assert r["inputs"]["before_since"] == CORPUS_EVENTS - 12
+    assert r["inputs"]["since"] == "2026-11-20T04:00:00Z"
 
 
 def test_usage_errors_and_unreadable_inputs_say_what_to_do(corpus: Path, tmp_path: Path) -> None:
