@@ -23,20 +23,21 @@ TESTS = Path(__file__).resolve().parent
 collect_ignore_glob = ["elasticsearch/work/*", "elasticsearch/target/*"]
 
 
-def _load_esnode() -> ModuleType:
+def _load(name: str, path: str) -> ModuleType:
     # Loaded by path: tests/elasticsearch must never be importable as `elasticsearch`, which
     # would shadow the client.
-    if "ktcp_esnode" in sys.modules:
-        return sys.modules["ktcp_esnode"]
-    spec = importlib.util.spec_from_file_location("ktcp_esnode", TESTS / "elasticsearch/esnode.py")
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, TESTS / path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["ktcp_esnode"] = module
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-esnode = _load_esnode()
+esnode = _load("ktcp_esnode", "elasticsearch/esnode.py")
+journal_files = _load("ktcp_journal_files", "journal_files.py")
 
 
 @dataclass
@@ -140,3 +141,12 @@ def es_secure_node() -> Iterator[Any]:
         node.remove()
         left = node.alive_pids()
         assert not left, f"Elasticsearch processes left behind: {left}"
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> Any:
+    """An empty journal directory whose `append` writes real journal files."""
+    binary = journal_files.journal_remote()
+    if binary is None:
+        pytest.skip("needs systemd-journal-remote (apt-get install systemd-journal-remote)")
+    return journal_files.Journal(tmp_path / "journal", binary)

@@ -74,7 +74,8 @@ def _journald(directory: Path | None) -> ResumableSource:
         from pipeline.sources import journald  # type: ignore[attr-defined, unused-ignore]
     except ImportError:
         raise UsageError(f"{JOURNALD_MISSING}; use --source kmsg or --source file") from None
-    source: ResumableSource = journald.JournaldSource(directory)
+    source = journald.JournaldSource(directory)
+    source.check()
     return source
 
 
