@@ -4,11 +4,9 @@
 /dev/kmsg, then the kernel log files, and says which it chose and why the others were passed
 over.
 
-Hook for the journald source: `pipeline/sources/journald.py` provides
-`JournaldSource(directory: Path | None)` (a `ResumableSource` of kind "journald") and
-`journal_unusable(directory: Path | None) -> str | None` (None when a journal with kernel
-entries can be read, else the reason). Until that module exists, journald is reported as
-unavailable.
+The journald source is `pipeline/sources/journald.py`: `JournaldSource(directory)` (kind
+"journald") and `journal_unusable(directory)` (None when a journal with kernel entries of this
+boot can be read, else the reason).
 """
 
 from __future__ import annotations
