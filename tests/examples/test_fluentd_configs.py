@@ -43,8 +43,10 @@ KNOWN: dict[tuple[str, str | None], set[str]] = {
         "include_tag_key",
         "verify_es_version_at_startup",
         "default_elasticsearch_version",
+        "bulk_message_request_threshold",
+        "request_timeout",
     },
-    ("match", "file"): {"path"},
+    ("match", "file"): {"path", "append"},
     ("format", "msgpack"): set(),
     ("format", "json"): set(),
     ("parse", "none"): set(),
@@ -55,13 +57,14 @@ KNOWN: dict[tuple[str, str | None], set[str]] = {
     ("storage", "local"): {"path", "persistent"},
     ("buffer", "file"): {
         "path",
+        "chunk_limit_size",
         "flush_interval",
         "retry_forever",
         "retry_max_interval",
         "overflow_action",
     },
     ("buffer", "memory"): {"flush_interval", "retry_forever", "overflow_action"},
-    ("buffer", None): {"flush_interval"},
+    ("buffer", None): {"flush_mode", "flush_interval"},
     ("label", None): set(),
 }
 PARENTS = {
@@ -159,6 +162,60 @@ def test_elasticsearch_keeps_our_ids_in_our_data_stream(path: Path) -> None:
     assert es["default_elasticsearch_version"] == "8"
     assert "ENV[" in es["password"], "the password comes from the environment"
     assert outputs[0].arg.startswith("kernel.tcp.")
+
+
+def size_bytes(text: str) -> int:
+    """A Fluentd size (`16MB`, `20m`, `512k`, `1g` or bytes) in bytes."""
+    found = re.fullmatch(r"(\d+)\s*([kmgt]?)b?", text.strip().lower())
+    assert found, f"not a Fluentd size: {text!r}"
+    return int(found[1]) * 1024 ** " kmgt".index(found[2] or " ")
+
+
+def commented(path: Path, setting: str) -> bool:
+    """The setting's line is preceded by a comment line saying why."""
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    at = next(i for i, line in enumerate(lines) if line.split(" ")[0] == setting)
+    return at > 0 and lines[at - 1].startswith("#")
+
+
+# Written against Fluentd 1.14.6 and 1.15.3 with fluent-plugin-elasticsearch 5.2.5.
+ES_HTTP_MAX_CONTENT_BYTES = 100 << 20  # Elasticsearch's http.max_content_length default
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_elasticsearch_requests_stay_small_and_patient(path: Path) -> None:
+    # A chunk without chunk_limit_size grew to 75 MB and went out as one bulk request
+    # (bulk_message_request_threshold -1): 429 on every retry, for ever. request_timeout's
+    # 5 s default resent whole chunks to a busy cluster.
+    es = next(s for s in parse_config(path.read_text()).walk() if s.type() == "elasticsearch")
+    buffer = next(c for c in es.children if c.name == "buffer")
+    chunk = size_bytes(buffer.params["chunk_limit_size"])
+    request = size_bytes(es.params["bulk_message_request_threshold"])
+    assert chunk == 16 << 20 and request == 20 << 20
+    assert chunk <= request < ES_HTTP_MAX_CONTENT_BYTES, "one chunk, one request, accepted"
+    assert es.params["request_timeout"] == "60s"
+    for setting in ("chunk_limit_size", "bulk_message_request_threshold", "request_timeout"):
+        assert commented(path, setting), f"{setting} needs a comment saying why"
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_error_outputs_reach_their_file_within_seconds(path: Path) -> None:
+    # out_file's default buffer is keyed by time (1 day): nothing is written until the day
+    # closes, unless the buffer flushes on an interval.
+    root = parse_config(path.read_text())
+    files = [s for s in root.walk() if s.name == "match" and s.type() == "file"]
+    assert files, "error records and rejected documents go to a file"
+    for out in files:
+        buffer = next((c for c in out.children if c.name == "buffer"), None)
+        assert buffer is not None, f"line {out.line}: out_file without <buffer> waits a day"
+        assert buffer.params.get("flush_mode") == "interval"
+        assert size_secs(buffer.params["flush_interval"]) <= 60
+
+
+def size_secs(text: str) -> float:
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)([smh]?)", text.strip())
+    assert found, f"not a Fluentd time: {text!r}"
+    return float(found[1]) * {"": 1, "s": 1, "m": 60, "h": 3600}[found[2]]
 
 
 @pytest.mark.parametrize(
