@@ -129,6 +129,9 @@ class Agent:
                 except KtcpError as exc:
                     self.log.error(str(exc))
                     return self._abort(1)
+            elif item is None or item.empty:
+                self.sink.flush(0.0)  # idle: let a spooling sink drain what it holds
+                self._observe_sink()
         return self._shutdown(status)
 
     def _wait_secs(self) -> float:
@@ -266,24 +269,29 @@ class Agent:
             thread.join(timeout=IDLE_SECS * 2)
         return status
 
-    # -- signals ---------------------------------------------------------------------------
 
-    def handle_signals(self) -> None:
-        """SIGTERM/SIGINT: stop, deliver what was read, save, exit 0. SIGHUP: reopen files."""
+@dataclass
+class Signals:
+    """What SIGTERM/SIGINT (stop) and SIGHUP (reopen) asked; installed before anything slow,
+    so a stop during start-up is a clean exit too."""
 
-        def on_stop(signum: int, frame: FrameType | None) -> None:
-            if not self.stop.is_set():
-                self.log.info(
-                    f"{signal.Signals(signum).name}: delivering what was read, then stopping"
-                )
-            self.stop.set()
+    log: AgentLog
+    stop: threading.Event = field(default_factory=threading.Event)
+    agent: Agent | None = None
 
-        def on_hup(signum: int, frame: FrameType | None) -> None:
-            self.reopen_requested = True
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_stop)
+        signal.signal(signal.SIGINT, self._on_stop)
+        signal.signal(signal.SIGHUP, self._on_hup)
 
-        signal.signal(signal.SIGTERM, on_stop)
-        signal.signal(signal.SIGINT, on_stop)
-        signal.signal(signal.SIGHUP, on_hup)
+    def _on_stop(self, signum: int, frame: FrameType | None) -> None:
+        if not self.stop.is_set():
+            self.log.info(f"{signal.Signals(signum).name}: delivering what was read, then stopping")
+        self.stop.set()
+
+    def _on_hup(self, signum: int, frame: FrameType | None) -> None:
+        if self.agent is not None:
+            self.agent.reopen_requested = True
 
 
 def _reason(exc: BaseException) -> str:
@@ -354,6 +362,8 @@ def build_chain(settings: AgentSettings, source: ResumableSource) -> Chain:
 def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] = ()) -> int:
     """Run until SIGTERM; the exit status."""
     log = AgentLog(settings.log_format)
+    signals = Signals(log)
+    signals.install()
     store = CheckpointStore(settings.state_dir)
     try:
         choice = choose_source(settings)
@@ -382,8 +392,9 @@ def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] 
         batch_events=settings.batch_events,
         flush_secs=settings.flush_secs,
         stop_timeout_secs=settings.stop_timeout_secs,
+        stop=signals.stop,
     )
-    agent.handle_signals()
+    signals.agent = agent
     server = None
     if settings.http != "off":
         try:

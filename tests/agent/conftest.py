@@ -130,3 +130,91 @@ def start_agent() -> Iterator[Callable[..., AgentProcess]]:
     yield start
     for agent in started:
         agent.kill()
+
+
+SYN_LINE = (
+    "Dec  1 03:{minute:02d}:{second:02d} node1 kernel: [{n:6d}.000001] TCP: request_sock_TCP: "
+    "Possible SYN flooding on port {port}. Sending cookies.  Check SNMP counters. n={n}\n"
+)
+NOISE_LINE = "Dec  1 03:00:00 node1 kernel: [{n:6d}.000002] eth0: link is up n={n}\n"
+
+
+class SteadyWriter:
+    """Appends kernel lines to a file at a steady rate in a thread: half TCP events, half noise."""
+
+    def __init__(self, path: Path, lines: int, per_second: float) -> None:
+        self.path = path
+        self.lines = lines
+        self.per_second = per_second
+        self.written = 0
+        self.done = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._write, daemon=True)
+
+    def start(self) -> SteadyWriter:
+        self._thread.start()
+        return self
+
+    def _write(self) -> None:
+        started = time.monotonic()
+        with self.path.open("a") as out:
+            for n in range(self.lines):
+                if self._stop.is_set():
+                    break
+                template = SYN_LINE if n % 2 == 0 else NOISE_LINE
+                out.write(
+                    template.format(minute=(n // 60) % 60, second=n % 60, n=n, port=n % 65536)
+                )
+                out.flush()
+                self.written += 1
+                lag = started + (n + 1) / self.per_second - time.monotonic()
+                if lag > 0:
+                    self._stop.wait(lag)
+        self.done.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+
+@pytest.fixture
+def steady_writer() -> Iterator[Callable[[Path, int, float], SteadyWriter]]:
+    writers: list[SteadyWriter] = []
+
+    def start(path: Path, lines: int, per_second: float) -> SteadyWriter:
+        writer = SteadyWriter(path, lines, per_second).start()
+        writers.append(writer)
+        return writer
+
+    yield start
+    for writer in writers:
+        writer.stop()
+
+
+def parsed_ids(path: Path) -> set[str]:
+    """The event ids `ktcp parse` gives the same file: what the agent must deliver."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "parse", "--output", "ndjson", str(path)],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+        check=True,
+    )
+    return {orjson.loads(line)["event"]["id"] for line in done.stdout.splitlines()}
+
+
+@pytest.fixture
+def expected_ids() -> Callable[[Path], set[str]]:
+    return parsed_ids
+
+
+def es_ids(es: Any, index: str) -> set[str]:
+    from elasticsearch.helpers import scan
+
+    es.indices.refresh(index=index)
+    return {hit["_id"] for hit in scan(es, index=index, query={"_source": False})}
+
+
+@pytest.fixture
+def ids_in() -> Callable[[Any, str], set[str]]:
+    return es_ids
