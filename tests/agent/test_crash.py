@@ -71,8 +71,9 @@ def test_sigkill_at_random_points_loses_nothing_and_resends_little(
         if len(have) >= len(want) or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    assert final.stop() == 0
-    assert ids_in(es_client, data_stream) == want
+    assert final.stop() == 0, final.logs
+    have = ids_in(es_client, data_stream)
+    assert have == want, f"{len(want - have)} missing, {len(have - want)} unexpected"
     summary = final.log_with("exit_status")
     print(
         f"\n{KILLS} SIGKILLs: {resent} of {len(want)} events sent again "
