@@ -48,9 +48,8 @@ def _auto(settings: AgentSettings) -> Choice:
     why = _journal_unusable(settings.journal_directory)
     if why is None:
         return Choice(_journald(settings.journal_directory), "a journal with kernel entries")
-    passed.append(f"journald: {why}")
-    if settings.journal_directory is not None:
-        raise UsageError(f"--journal-directory {settings.journal_directory}: {why}")
+    where = settings.journal_directory or "the system journal"
+    passed.append(f"journald ({where}): {why}")
     why = _kmsg_unusable()
     if why is None:
         return Choice(_kmsg(), "no journal (" + "; ".join(passed) + ")")
