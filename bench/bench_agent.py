@@ -149,6 +149,7 @@ def measure(url: str, rate: int, seconds: float, enrich: bool, es: Any) -> dict[
             poller.start()
             time.sleep(WARMUP_SECS)
             cpu0, wall0 = proc.cpu_times(), time.monotonic()
+            warm = wall0
             rss: list[int] = []
             while writer.is_alive():
                 rss.append(proc.memory_info().rss)
@@ -163,10 +164,10 @@ def measure(url: str, rate: int, seconds: float, enrich: bool, es: Any) -> dict[
             agent.send_signal(signal.SIGTERM)
             agent.wait(60)
     used = (cpu1.user + cpu1.system) - (cpu0.user + cpu0.system)
-    latencies = sorted(
-        poller.seen_at[o] - t for o, t in writer.written_at.items() if o in poller.seen_at
-    )
-    missing = len(writer.written_at) - len(latencies)
+    # Lines of the warm-up are left out: their latency includes creating the data stream.
+    measured = {o: t for o, t in writer.written_at.items() if t >= warm}
+    latencies = sorted(poller.seen_at[o] - t for o, t in measured.items() if o in poller.seen_at)
+    missing = len(measured) - len(latencies)
     return {
         "cpu": 100 * used / (wall1 - wall0),
         "rss_mib": statistics.median(rss) / 2**20,

@@ -33,7 +33,6 @@ EVENT_CATEGORY = ("network",)
 DEFAULT_TRANSPORT = "tcp"
 
 
-
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
     name: str  # dotted ECS name

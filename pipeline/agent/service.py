@@ -14,6 +14,7 @@ import signal
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from pipeline.sources.checkpoint import CheckpointStore
 
 QUEUE_BATCHES = 4  # batches read ahead of the sink, at most (each at most one read block)
 FLUSH_WAIT_SECS = 0.5  # the loop checks for SIGTERM and beats /healthz this often while waiting
+UNCONFIRMED_BATCHES = 2  # deliveries the sink may hold unconfirmed while the next is read
 
 
 @dataclass
@@ -68,6 +70,10 @@ class Agent:
     _docs: list[Document] = field(default_factory=list)
     _positions: dict[str, Position] = field(default_factory=dict)
     _pending_since: float | None = None
+    _sent: int = 0  # documents handed to the sink so far
+    # (documents sent when these positions were read, the positions): saved once confirmed
+    _unconfirmed: deque[tuple[int, dict[str, Position]]] = field(default_factory=deque)
+    _stop_deadline: float | None = None  # set once, when a stop is first noticed
 
     # -- sources ---------------------------------------------------------------------------
 
@@ -123,15 +129,16 @@ class Agent:
                 break
             if item is not None:
                 self._take(kind, item)
-            if self._due(item):
-                try:
-                    self._deliver(deadline=None)
-                except KtcpError as exc:
-                    self.log.error(str(exc))
-                    return self._abort(1)
-            elif item is None or item.empty:
-                self.sink.flush(0.0)  # idle: let a spooling sink drain what it holds
-                self._observe_sink()
+            try:
+                if self._due(item):
+                    self._send()
+                elif item is None or item.empty:
+                    self.sink.flush(0.0)  # idle: let a spooling sink drain what it holds
+                    self._observe_sink()
+                    self._commit()
+            except KtcpError as exc:
+                self.log.error(str(exc))
+                return self._abort(1)
         return self._shutdown(status)
 
     def _wait_secs(self) -> float:
@@ -186,38 +193,64 @@ class Agent:
             self.dead_letter.miss(outcome)
             self.metrics.dead_lettered.labels(outcome.kind.value).inc()
 
-    def _deliver(self, deadline: float | None) -> bool:
-        """Send what is waiting, wait for the sink to confirm it, then save the positions.
+    def _send(self) -> None:
+        """Hand what is waiting to the sink, with the positions it covers; save what is confirmed.
 
-        With no deadline, waits as long as the sink needs (back-pressure), until SIGTERM gives
-        it `stop_timeout_secs` more. False when the deadline passed first (nothing saved).
+        At most UNCONFIRMED_BATCHES deliveries are unconfirmed at once: past that the loop waits
+        for the sink (back-pressure) and the sources stop being read.
         """
+        limit = self.batch_events * UNCONFIRMED_BATCHES
+        while self._sent - self.sink.confirmed > limit:
+            if self.stop.is_set():  # stopping with the sink behind: read again next start
+                self._docs, self._positions, self._pending_since = [], {}, None
+                return
+            self._wait_for_sink()
         docs, self._docs = self._docs, []
         if docs:
             for doc in docs:
                 stamp_ingested(doc)
-            lost_before = self.sink.delivery.not_delivered
             self.sink.send(docs)
-            if self.sink.delivery.not_delivered > lost_before and not self.stop.is_set():
-                raise KtcpError("the sink gave up on documents (see above); positions not saved")
-        while not self.sink.flush(FLUSH_WAIT_SECS):
-            self.health.beat()
-            self._observe_sink()
-            now = time.monotonic()
-            if deadline is None and self.stop.is_set():
-                deadline = now + self.stop_timeout_secs
-            if deadline is not None and now >= deadline:
-                return False
+            self._sent += len(docs)
+            self.sink.flush(0.0)  # hand a partial request over now, do not wait for it
+        if self._positions:
+            self._unconfirmed.append((self._sent, self._positions))
+            self._positions = {}
+        self._pending_since = None
+        self._commit()
+
+    def _wait_for_sink(self) -> None:
+        self.sink.flush(FLUSH_WAIT_SECS)
+        self.health.beat()
         self._observe_sink()
-        if self.sink.delivery.not_delivered and not self.stop.is_set():
+        self._commit()
+
+    def _commit(self) -> None:
+        """Save the positions whose documents the sink has all confirmed."""
+        if self.sink.delivery.not_delivered:
+            if self.stop.is_set():
+                return  # stopping: what is not confirmed is sent again next time
             raise KtcpError("the sink gave up on documents (see above); positions not saved")
+        confirmed = self.sink.confirmed
+        ready: dict[str, Position] = {}
+        while self._unconfirmed and self._unconfirmed[0][0] <= confirmed:
+            ready.update(self._unconfirmed.popleft()[1])
+        if not ready:
+            return
         self.dead_letter.flush()
-        for kind, position in self._positions.items():
+        for kind, position in ready.items():
             self.store.save(kind, position)
             self.metrics.positions_saved.inc()
-        self._positions.clear()
-        self._pending_since = None
-        return True
+
+    def _drain(self, deadline: float) -> bool:
+        """Wait until the sink confirmed everything sent, or the deadline; True if it did."""
+        while time.monotonic() < deadline:
+            if self.sink.flush(min(FLUSH_WAIT_SECS, max(0.0, deadline - time.monotonic()))):
+                break
+            self.health.beat()
+            self._observe_sink()
+        self._observe_sink()
+        self._commit()
+        return not self._unconfirmed and self.sink.confirmed >= self._sent
 
     def _observe_sink(self) -> None:
         self.metrics.delivery(self.sink.delivery)
@@ -238,7 +271,7 @@ class Agent:
     def _shutdown(self, status: int) -> int:
         """Deliver what was read, within `stop_timeout_secs`; save; close."""
         self.stop.set()
-        deadline = time.monotonic() + self.stop_timeout_secs
+        deadline = self._stopping_deadline()
         while True:
             try:
                 kind, item = self._queue.get_nowait()
@@ -248,7 +281,8 @@ class Agent:
                 self._take(kind, item)
         saved = False
         try:
-            saved = self._deliver(deadline)
+            self._send()
+            saved = self._drain(deadline)
         except KtcpError as exc:
             self.log.error(str(exc))
         if not saved:
@@ -257,6 +291,11 @@ class Agent:
                 "saved, so the next start sends them again"
             )
         return self._abort(status, close_sink=saved)
+
+    def _stopping_deadline(self) -> float:
+        if self._stop_deadline is None:
+            self._stop_deadline = time.monotonic() + self.stop_timeout_secs
+        return self._stop_deadline
 
     def _abort(self, status: int, close_sink: bool = False) -> int:
         self.stop.set()
@@ -307,8 +346,11 @@ def open_sink(settings: AgentSettings, letters: DeadLetterFile, log: AgentLog) -
 
     if settings.elasticsearch:
         from pipeline.sinks.elasticsearch import open_sink as open_es
+        from pipeline.sinks.elasticsearch.bulk import DEFAULT_CHUNK_DOCS
 
         return open_es(
+            # more than the loop keeps unconfirmed: `send` never waits, the loop does
+            chunk_docs=max(DEFAULT_CHUNK_DOCS, settings.batch_events * (UNCONFIRMED_BATCHES + 2)),
             url=settings.elasticsearch,
             api_key=settings.api_key,
             user=settings.user,

@@ -48,7 +48,14 @@ class AckingSink(Sink, Protocol):
 
     delivery: Delivery
 
-    def flush(self, timeout_secs: float) -> bool: ...
+    def flush(self, timeout_secs: float) -> bool:
+        """Hand on what is buffered; wait up to `timeout_secs` until all sent is settled."""
+        ...
+
+    @property
+    def confirmed(self) -> int:
+        """How many of the documents sent so far, in send order, are settled."""
+        ...
 
     @property
     def healthy(self) -> bool:

@@ -30,6 +30,10 @@ class NdjsonSink:
     def healthy(self) -> bool:
         return True
 
+    @property
+    def confirmed(self) -> int:
+        return self.delivery.created
+
     def close(self) -> Delivery:
         self.out.flush()
         return self.delivery

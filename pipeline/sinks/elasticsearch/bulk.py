@@ -120,6 +120,11 @@ class ElasticsearchSink:
     def healthy(self) -> bool:
         return not self._gave_up and self._stalled_since is None
 
+    @property
+    def confirmed(self) -> int:
+        # One worker takes requests in order, so the documents settled are a prefix.
+        return self._settled_docs
+
     def _hand(self, docs: list[Document], timeout_secs: float | None = None) -> None:
         self._queue.put(docs, timeout=timeout_secs)
         with self._settled:

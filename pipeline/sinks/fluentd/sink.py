@@ -78,6 +78,7 @@ class FluentdSink:
         self.spool_error: str | None = None  # why the spool could not be written, if so
         self.refused: str | None = None  # why Fluentd refused this client for good, if it did
         self._queue: deque[Chunk] = deque(spool.earlier())
+        self._spooled_docs = 0  # documents of send() calls that returned (spooled or counted)
         self._inflight: dict[str, tuple[Chunk, float]] = {}
         self._retry_at = 0.0
         self._backoff = Backoff()
@@ -107,6 +108,7 @@ class FluentdSink:
             groups.setdefault(tag_for(self.tag_prefix, doc), []).append(doc)
         for tag, docs in groups.items():
             self._spool(tag, docs)
+        self._spooled_docs += len(documents)
         if not self.stopping:
             self._pump(wait_secs=0.0)
 
@@ -119,6 +121,10 @@ class FluentdSink:
     @property
     def healthy(self) -> bool:
         return self._down_since is None
+
+    @property
+    def confirmed(self) -> int:
+        return self._spooled_docs  # a spooled message survives a crash: settled
 
     def close(self) -> Delivery:
         try:
