@@ -337,8 +337,13 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def open_sink(settings: AgentSettings, letters: DeadLetterFile, log: AgentLog) -> AckingSink:
-    """The configured sink, retrying for as long as it takes: the agent never gives up data."""
+def open_sink(
+    settings: AgentSettings, letters: DeadLetterFile, log: AgentLog, stop: threading.Event
+) -> AckingSink:
+    """The configured sink, retrying for as long as it takes: the agent never gives up data.
+
+    `stop` (SIGTERM) ends its waits: what is unconfirmed then is sent again at the next start.
+    """
     forever = float("inf")
 
     def on_reject(doc: Document, reason: str) -> None:
@@ -361,6 +366,7 @@ def open_sink(settings: AgentSettings, letters: DeadLetterFile, log: AgentLog) -
             deadline_secs=forever,
             on_reject=on_reject,
             say=log.say,
+            stop=stop,
         )
     if settings.fluentd:
         from pipeline.sinks.fluentd import open_sink as open_fluentd
@@ -373,6 +379,7 @@ def open_sink(settings: AgentSettings, letters: DeadLetterFile, log: AgentLog) -
             deadline_secs=forever,
             on_reject=on_reject,
             warn=log.say,
+            stop=stop,
         )
     import sys
 
@@ -416,7 +423,7 @@ def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] 
             state_dir=str(settings.state_dir),
         )
         letters = DeadLetterFile(Path(settings.dead_letter_path))
-        sink = open_sink(settings, letters, log)
+        sink = open_sink(settings, letters, log, signals.stop)
         chain = build_chain(settings, choice.source)
     except BaseException:
         store.close()

@@ -89,9 +89,10 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
             if self.socket is not None:
                 try:
                     if not self._acked and wait_secs > 0:
-                        ready = _pending(self.socket) or select.select(
-                            [self.socket], [], [], wait_secs
-                        )[0]
+                        ready = (
+                            _pending(self.socket)
+                            or select.select([self.socket], [], [], wait_secs)[0]
+                        )
                         if ready:
                             self._receive(blocking=True)
                     self._check_recv_side()

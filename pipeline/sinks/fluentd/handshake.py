@@ -97,9 +97,7 @@ def ping(security: FluentdSecurity, helo: Helo, salt: str) -> list[str]:
     return message
 
 
-def check_pong(
-    message: Any, security: FluentdSecurity, helo: Helo, salt: str, where: str
-) -> None:
+def check_pong(message: Any, security: FluentdSecurity, helo: Helo, salt: str, where: str) -> None:
     """Raise RefusedError unless the PONG accepts us and proves the server knows the key."""
     if not (isinstance(message, list) and len(message) == 5 and _text(message[0]) == "PONG"):
         raise RefusedError(f"Fluentd at {where} answered the PING with a malformed PONG")
