@@ -1,16 +1,17 @@
-"""One connection to in_forward: fluent-logger's FluentSender, extended to read acknowledgements.
+"""One connection to in_forward that reads its acknowledgements. ktcp owns the socket.
 
-FluentSender writes bytes and forgets them: its `_check_recv_side` reads and discards whatever
-Fluentd answers, and `emit` returning True only means the socket took the bytes. We keep its
-connect/write/close machinery and change three things: replies are decoded instead of
-discarded, a failed write raises (our spool, not its in-memory `pendings`, keeps unsent data),
-and addresses may be IPv6 (its `_reconnect` only knows AF_INET and `unix://`). A connection may
-also be TLS (`<transport tls>`, tls.py) and open with the `<security>` handshake (handshake.py)
-before any event is sent.
+fluent-logger's FluentSender writes bytes and forgets them (it reads and discards whatever
+Fluentd answers; `emit` returning True only means the socket took the bytes), keeps unsent data
+in memory, and knows only IPv4 and `unix://`. Extending it meant overriding its private
+methods, which any release may change, so ktcp does not use it: this module connects (IPv4,
+IPv6, unix socket), writes whole messages, decodes the acks, and raises OSError on a failed
+write (the spool keeps unsent data). A connection may also be TLS (`<transport tls>`, tls.py)
+and open with the `<security>` handshake (handshake.py) before any event is sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import select
 import socket
@@ -20,7 +21,6 @@ import time
 from typing import Any
 
 import msgpack
-from fluent.sender import FluentSender
 
 from pipeline.errors import RefusedError
 from pipeline.settings import FLUENTD_SHARED_KEY_ENV, FluentdSecurity, FluentdTls
@@ -31,11 +31,7 @@ from pipeline.sinks.fluentd.tls import client_context
 RECV_BYTES = 65536
 
 
-class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships no type hints
-    socket: Any  # FluentSender's connection: a socket.socket, or None while disconnected
-    lock: threading.Lock
-    timeout: float
-
+class AckingSender:
     def __init__(
         self,
         address: Address,
@@ -43,14 +39,9 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
         tls: FluentdTls | None = None,
         security: FluentdSecurity | None = None,
     ) -> None:
-        super().__init__(
-            "",
-            host=address.host,
-            port=address.port,
-            timeout=timeout_secs,
-            nanosecond_precision=True,
-            bufmax=0,
-        )
+        self.socket: Any = None  # a socket.socket (or ssl.SSLSocket), None while disconnected
+        self.lock = threading.Lock()
+        self.timeout = timeout_secs  # connect and write timeout of one attempt
         self.address = address
         self.security = security
         self._tls = client_context(tls) if tls is not None else None
@@ -81,6 +72,9 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
         with self.lock:
             self._close()
 
+    def close(self) -> None:
+        self.disconnect_quietly()
+
     def take_acks(self, wait_secs: float) -> tuple[list[str], OSError | None]:
         """Chunk ids acknowledged so far (waiting up to `wait_secs` for one), and the error that
         closed the connection meanwhile, if any: acks read before a failure still count."""
@@ -105,7 +99,7 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
             acked, self._acked = self._acked, []
             return acked, failure
 
-    # -- FluentSender internals, extended ------------------------------------------------------
+    # -- the socket ------------------------------------------------------------------------------
 
     def _reconnect(self) -> None:
         if self.socket is not None:
@@ -197,8 +191,15 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
         check_pong(next_message("PONG"), security, helo, salt, where)
         sock.settimeout(self.timeout)
 
+    def _send_data(self, data: bytes) -> None:
+        """Connect if needed and write all of `data`, taking the acks that came meanwhile."""
+        self._reconnect()
+        self._check_recv_side()
+        self.socket.sendall(data)
+        self._check_recv_side()
+
     def _check_recv_side(self) -> None:
-        """Read what Fluentd sent without waiting (the base class would throw it away)."""
+        """Read what Fluentd sent without waiting."""
         self.socket.settimeout(0.0)
         try:
             while self._receive(blocking=False):
@@ -231,8 +232,13 @@ class AckingSender(FluentSender):  # type: ignore[misc]  # fluent-logger ships n
         return True
 
     def _close(self) -> None:
-        super()._close()
+        sock, self.socket = self.socket, None
         self._replies = msgpack.Unpacker(raw=False)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
 
 
 def _pending(sock: socket.socket) -> bool:

@@ -309,3 +309,11 @@ def test_a_spooled_message_is_on_disk_before_add_returns(
     assert chunk.path.read_bytes() == b"message"
     assert str(chunk.path) + ".tmp" in synced  # the data, before its rename
     assert str(tmp_path) in synced  # the rename
+
+
+def test_the_forward_sink_uses_no_client_library_internals() -> None:
+    # fluent-logger's FluentSender was extended by overriding private methods, which any of its
+    # releases may change; ktcp owns the socket instead, and must not come to depend on it.
+    probe = "import sys, pipeline.sinks.fluentd; print('fluent' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=60)
+    assert done.stdout.strip() == b"False", done.stderr.decode()
