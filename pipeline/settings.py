@@ -141,3 +141,47 @@ class FluentdSecurity(BaseModel):
         if not value.get_secret_value():
             raise ValueError(f"the shared key is empty: set {FLUENTD_SHARED_KEY_ENV}")
         return value
+
+
+def fluentd_transport(
+    *,
+    tls: bool = False,
+    ca_file: Path | None = None,
+    server_name: str | None = None,
+    client_cert: Path | None = None,
+    client_key: Path | None = None,
+    insecure: bool = False,
+    self_hostname: str | None = None,
+    shared_key: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+) -> tuple[FluentdTls | None, FluentdSecurity | None]:
+    """TLS and `<security>` settings from flat values (flags, environment, a config file).
+
+    Any TLS value turns TLS on; a shared key turns the handshake on. ValueError says what is
+    missing."""
+    given_tls = tls or insecure or any((ca_file, server_name, client_cert, client_key))
+    transport = None
+    if given_tls:
+        transport = FluentdTls(
+            ca_file=ca_file,
+            verify=not insecure,
+            server_name=server_name,
+            client_cert=client_cert,
+            client_key=client_key,
+        )
+    if not shared_key:
+        if username or password:
+            raise ValueError(
+                f"{FLUENTD_USERNAME_ENV}/{FLUENTD_PASSWORD_ENV} are sent in the <security> "
+                f"handshake, which needs the shared key: set {FLUENTD_SHARED_KEY_ENV} too"
+            )
+        return transport, None
+    fields: dict[str, object] = {
+        "shared_key": shared_key,
+        "username": username or "",
+        "password": password or "",
+    }
+    if self_hostname:
+        fields["self_hostname"] = self_hostname
+    return transport, FluentdSecurity.model_validate(fields)

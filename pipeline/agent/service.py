@@ -371,8 +371,11 @@ def open_sink(
     if settings.fluentd:
         from pipeline.sinks.fluentd import open_sink as open_fluentd
 
+        tls, security = settings.fluentd_transport()
         return open_fluentd(
             address=settings.fluentd,
+            tls=tls,
+            security=security,
             tag_prefix=settings.tag_prefix,
             spool=settings.spool_directory,
             spool_max_bytes=settings.spool_max_bytes,

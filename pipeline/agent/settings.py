@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.errors import UsageError
 from pipeline.settings import (
@@ -25,6 +33,9 @@ from pipeline.settings import (
     DEFAULT_STATE_DIR,
     DEFAULT_STOP_TIMEOUT_SECS,
     DEFAULT_TAG_PREFIX,
+    FluentdSecurity,
+    FluentdTls,
+    fluentd_transport,
     parse_timezone,
 )
 
@@ -60,6 +71,17 @@ class AgentSettings(BaseModel):
     ca_certs: Path | None = None
     insecure: bool = False
     tag_prefix: str = DEFAULT_TAG_PREFIX
+    # Fluentd <transport tls> and <security> (see docs/FLUENTD.md); secrets from env or file
+    fluentd_tls: bool = False
+    fluentd_ca: Path | None = None
+    fluentd_server_name: str | None = None
+    fluentd_client_cert: Path | None = None
+    fluentd_client_key: Path | None = None
+    fluentd_tls_insecure: bool = False
+    fluentd_hostname: str | None = None  # self_hostname in the handshake (default: host name)
+    fluentd_shared_key: SecretStr | None = None  # KTCP_FLUENTD_SHARED_KEY
+    fluentd_username: str | None = None  # KTCP_FLUENTD_USERNAME
+    fluentd_password: SecretStr | None = None  # KTCP_FLUENTD_PASSWORD
     spool: Path | None = None  # default: <state_dir>/spool
     spool_max_bytes: int = Field(DEFAULT_AGENT_SPOOL_MAX_BYTES, gt=0)
     dead_letter: Path | None = None  # default: <state_dir>/dead-letter.ndjson
@@ -123,6 +145,30 @@ class AgentSettings(BaseModel):
             raise ValueError(f"--journal-directory is for --source journald, not {self.source}")
         return self
 
+    @model_validator(mode="after")
+    def _fluentd_transport_valid(self) -> AgentSettings:
+        self.fluentd_transport()
+        return self
+
+    def fluentd_transport(self) -> tuple[FluentdTls | None, FluentdSecurity | None]:
+        """TLS and `<security>` of the Fluentd sink (None, None: plain, no handshake)."""
+        key, password = self.fluentd_shared_key, self.fluentd_password
+        try:
+            return fluentd_transport(
+                tls=self.fluentd_tls,
+                ca_file=self.fluentd_ca,
+                server_name=self.fluentd_server_name,
+                client_cert=self.fluentd_client_cert,
+                client_key=self.fluentd_client_key,
+                insecure=self.fluentd_tls_insecure,
+                self_hostname=self.fluentd_hostname,
+                shared_key=key.get_secret_value() if key else None,
+                username=self.fluentd_username,
+                password=password.get_secret_value() if password else None,
+            )
+        except ValidationError as exc:
+            raise ValueError(f"Fluentd <security>: {exc.errors()[0]['msg']}") from None
+
     @property
     def sink_name(self) -> str:
         if self.elasticsearch:
@@ -140,7 +186,7 @@ class AgentSettings(BaseModel):
     def redacted(self) -> dict[str, Any]:
         """The settings as JSON-able values, secrets hidden (for --check-config and logs)."""
         shown = self.model_dump(mode="json")
-        for secret in ("api_key", "password"):
+        for secret in ("api_key", "password", "fluentd_shared_key", "fluentd_password"):
             if shown.get(secret):
                 shown[secret] = "***"
         return shown

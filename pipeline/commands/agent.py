@@ -10,6 +10,7 @@ import click
 import orjson
 
 from pipeline.agent.settings import load_settings
+from pipeline.commands.options import fluentd_transport_options
 from pipeline.settings import DEFAULT_HTTP_ADDRESS, DEFAULT_STATE_DIR
 
 
@@ -60,6 +61,7 @@ from pipeline.settings import DEFAULT_HTTP_ADDRESS, DEFAULT_STATE_DIR
 @click.option("--ca-certs", type=click.Path(dir_okay=False, path_type=Path), help="CA bundle.")
 @click.option("--insecure", is_flag=True, default=None, help="Do not verify TLS certificates.")
 @click.option("--tag-prefix", help="Fluentd tag prefix.")
+@fluentd_transport_options
 @click.option("--spool", type=click.Path(file_okay=False, path_type=Path), help="Fluentd spool.")
 @click.option("--dead-letter", type=click.Path(dir_okay=False, path_type=Path), help="Misses.")
 @click.option("--host", help="host.name (default: this machine's name).")

@@ -21,6 +21,7 @@ from pipeline.settings import (
     FluentdSecurity,
     FluentdTls,
     ParseSettings,
+    fluentd_transport,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,7 +104,10 @@ def fluentd_transport_options(func: F) -> F:
     file = click.Path(exists=True, dir_okay=False)
     decorators = [
         click.option(
-            "--fluentd-tls", is_flag=True, help="TLS to in_forward's <transport tls> (verified)."
+            "--fluentd-tls",
+            is_flag=True,
+            default=None,
+            help="TLS to in_forward's <transport tls> (verified).",
         ),
         click.option(
             "--fluentd-ca", metavar="FILE", type=file, help="CA bundle for Fluentd (implies TLS)."
@@ -125,6 +129,7 @@ def fluentd_transport_options(func: F) -> F:
         click.option(
             "--fluentd-tls-insecure",
             is_flag=True,
+            default=None,
             help="TLS without verifying Fluentd's certificate (implies TLS; avoid).",
         ),
         click.option(
@@ -140,13 +145,14 @@ def fluentd_transport_options(func: F) -> F:
     return func
 
 
-_FLUENTD_TLS_KEYS = (
+_FLUENTD_KEYS = (
     "fluentd_tls",
     "fluentd_ca",
     "fluentd_server_name",
     "fluentd_client_cert",
     "fluentd_client_key",
     "fluentd_tls_insecure",
+    "fluentd_hostname",
 )
 
 
@@ -156,35 +162,26 @@ def fluentd_transport_from_options(
     """Pop the fluentd_transport_options; add the secrets from the environment."""
     from pydantic import ValidationError
 
-    given = {k: options.pop(k, None) for k in (*_FLUENTD_TLS_KEYS, "fluentd_hostname")}
-    tls = None
-    if any(given[k] for k in _FLUENTD_TLS_KEYS):
-        tls = FluentdTls(
+    given = {k: options.pop(k, None) for k in _FLUENTD_KEYS}
+    try:
+        return fluentd_transport(
+            tls=bool(given["fluentd_tls"]),
             ca_file=given["fluentd_ca"],
-            verify=not given["fluentd_tls_insecure"],
             server_name=given["fluentd_server_name"],
             client_cert=given["fluentd_client_cert"],
             client_key=given["fluentd_client_key"],
+            insecure=bool(given["fluentd_tls_insecure"]),
+            self_hostname=given["fluentd_hostname"],
+            shared_key=os.environ.get(FLUENTD_SHARED_KEY_ENV),
+            username=os.environ.get(FLUENTD_USERNAME_ENV),
+            password=os.environ.get(FLUENTD_PASSWORD_ENV),
         )
-    key = os.environ.get(FLUENTD_SHARED_KEY_ENV, "")
-    username = os.environ.get(FLUENTD_USERNAME_ENV, "")
-    password = os.environ.get(FLUENTD_PASSWORD_ENV, "")
-    if not key:
-        if username or password:
-            raise UsageError(
-                f"{FLUENTD_USERNAME_ENV}/{FLUENTD_PASSWORD_ENV} are sent in the <security> "
-                f"handshake, which needs the shared key: set {FLUENTD_SHARED_KEY_ENV} too"
-            )
-        return tls, None
-    fields: dict[str, Any] = {"shared_key": key, "username": username, "password": password}
-    if given["fluentd_hostname"]:
-        fields["self_hostname"] = given["fluentd_hostname"]
-    try:
-        return tls, FluentdSecurity(**fields)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = problem["loc"][0] if problem["loc"] else "value"
         raise UsageError(f"Fluentd <security> setting {where}: {problem['msg']}") from None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 _ENRICH_KEYS = ("no_enrich", "mmdb", "ip2region", "isp_overrides")

@@ -113,7 +113,10 @@ class FluentdSink:
             self._pump(wait_secs=0.0)
 
     def flush(self, timeout_secs: float) -> bool:
-        """Everything sent is in the spool already (settled); move it along for a moment."""
+        """Everything sent is in the spool already (settled); move it along for a moment.
+        RefusedError once Fluentd refused this client for good: a long run should stop."""
+        if self.refused is not None:
+            raise RefusedError(self.refused)
         if not self.stopping:
             self._pump(wait_secs=min(timeout_secs, 0.2))
         return True
@@ -283,6 +286,7 @@ class FluentdSink:
         self._inflight.clear()
         self._queue.extendleft(reversed(back))
         self.refused = str(exc)
+        self._down_since = self._down_since or time.monotonic()  # not healthy (/readyz)
         self.warn(f"{exc}; not retrying, the events stay in the spool {self.spool.directory}")
 
     def _came_up(self) -> None:
