@@ -83,3 +83,29 @@ def test_an_unreachable_node_is_given_up_after_the_deadline() -> None:
     assert delivery.not_delivered == 2 * len(docs) == delivery.total
     assert said[0].startswith(f"Elasticsearch at http://127.0.0.1:{port} is not taking documents")
     assert said[-1].startswith(f"giving up on Elasticsearch at http://127.0.0.1:{port}")
+
+
+def test_a_stop_request_ends_the_retries_at_once_and_counts_the_rest() -> None:
+    # Ctrl-C while Elasticsearch is down: the command asks the sink to stop; it must not keep
+    # retrying until the deadline (300 s by default) before the run can end.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    said: list[str] = []
+    from pipeline.sinks.elasticsearch.bulk import ElasticsearchSink
+    from pipeline.sinks.elasticsearch.connection import client, connection
+
+    conn = connection(f"http://127.0.0.1:{port}")
+    stop = threading.Event()
+    sink = ElasticsearchSink(
+        client(conn), conn.url, deadline_secs=3600, say=said.append, stop=stop
+    )
+    docs = documents()
+    sink.send(docs)
+    stop.set()
+    done = threading.Event()
+    closer = threading.Thread(target=lambda: (sink.close(), done.set()), daemon=True)
+    closer.start()
+    assert done.wait(60), "close() kept retrying after the stop request"
+    assert sink.delivery.not_delivered == len(docs) == sink.delivery.total
+    assert any("asked to stop" in line for line in said)
