@@ -136,6 +136,8 @@ class JournaldSource:
         argv = self.command(cursor, follow)
         with tempfile.TemporaryFile() as errors:
             try:
+                # A killed agent leaves no journalctl behind: journalctl --follow exits when
+                # its stdout closes (tests/agent/test_journald_source.py checks it).
                 proc = subprocess.Popen(
                     argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=errors
                 )

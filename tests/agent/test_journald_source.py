@@ -106,3 +106,23 @@ def test_a_missing_journalctl_stops_the_agent_with_what_to_do(
     text = " ".join(str(e.get("message", e)) for e in agent.logs)
     assert status != 0
     assert "journalctl not found" in text and "--source kmsg" in text
+
+
+def test_a_killed_agent_leaves_no_journalctl_behind(
+    journal: Any, tmp_path: Path, start_agent: Any
+) -> None:
+    import psutil
+
+    journal.append(entries(journal, BOOT_A, range(1000, 1001)))
+    agent = start_agent(
+        "--source", "journald", "--journal-directory", str(journal.directory), "--stdout",
+        "--state-dir", str(tmp_path), "--http", "off", "--no-enrich",
+    )
+    agent.wait_docs(1)
+    children = [
+        c for c in psutil.Process(agent.proc.pid).children() if c.name() == "journalctl"
+    ]
+    assert len(children) == 1, "following through one journalctl"
+    agent.kill()  # SIGKILL: no chance to stop its child itself
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == [], "journalctl --follow ends when the agent's end of its stdout closes"
