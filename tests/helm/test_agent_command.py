@@ -45,13 +45,51 @@ def expand(arg: str, env: dict[str, str]) -> str:
     return _REFERENCE.sub(lambda m: env.get(m[1], m[0]), arg)
 
 
+def mounted_files(
+    docs: list[dict[str, Any]], spec: dict[str, Any], container: dict[str, Any], into: Path
+) -> dict[str, str]:
+    """Stand-ins for the files the pod gets from ConfigMaps and Secrets: {pod path: local path}.
+
+    ConfigMap files get their rendered content; Secret files (certificates) a placeholder.
+    """
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    config_maps = {d["metadata"]["name"]: d for d in docs if d["kind"] == "ConfigMap"}
+    files: dict[str, str] = {}
+    for mount in container["volumeMounts"]:
+        volume = volumes[mount["name"]]
+        if "configMap" in volume:
+            data = config_maps[volume["configMap"]["name"]]["data"]
+        elif "secret" in volume:
+            data = {}  # keys unknown until the Secret exists; any name under the mount
+        else:
+            continue
+        directory = into / mount["name"]
+        directory.mkdir()
+        for key, text in data.items():
+            (directory / key).write_text(text)
+        files[mount["mountPath"]] = str(directory)
+    return files
+
+
+def localise(arg: str, files: dict[str, str]) -> str:
+    for pod_dir, local_dir in files.items():
+        if arg.startswith(pod_dir + "/"):
+            local = Path(local_dir) / arg.removeprefix(pod_dir + "/")
+            if not local.exists():
+                local.write_text("stand-in for a file of a mounted Secret\n")
+            return str(local)
+    return arg
+
+
 @pytest.mark.parametrize("values", [None, *CI_VALUES], ids=ci_id)
-def test_agent_accepts_the_rendered_command_line(values: Path | None) -> None:
-    spec = find(render(values), "DaemonSet")["spec"]["template"]["spec"]
+def test_agent_accepts_the_rendered_command_line(values: Path | None, tmp_path: Path) -> None:
+    docs = render(values)
+    spec = find(docs, "DaemonSet")["spec"]["template"]["spec"]
     (container,) = spec["containers"]
     env = container_environment(container)
+    files = mounted_files(docs, spec, container, tmp_path)
     command = [expand(a, env) for a in container["command"]]
-    args = [expand(a, env) for a in container["args"]]
+    args = [localise(expand(a, env), files) for a in container["args"]]
     assert command[0] == "ktcp", "the image's entrypoint is the ktcp console script"
     machine = {k: v for k, v in os.environ.items() if not k.startswith("KTCP_")}
     machine["PYTHONPATH"] = str(REPO)
@@ -94,7 +132,7 @@ def test_agent_accepts_the_rendered_command_line(values: Path | None) -> None:
     if chart["agent"]["source"] == "file":
         assert settings["path"] == chart["agent"]["paths"]
     if chart["enrichment"]["ispOverrides"]:
-        assert settings["isp_overrides"] == "/etc/ktcp/config/isp-overrides.csv"
+        assert settings["isp_overrides"] == files["/etc/ktcp/config"] + "/isp-overrides.csv"
 
 
 @pytest.mark.parametrize(

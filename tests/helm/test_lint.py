@@ -85,6 +85,10 @@ def test_schema_rejects_wrong_types_and_unknown_keys(
         (["aggregator.enabled=true"], "output.type=fluentd"),
         (["agent.source=file", "agent.paths=null"], "agent.paths"),
         (["agent.source=file", "agent.paths={/srv/log/kern.log}"], "extraVolumeMounts"),
+        (
+            ["output.type=fluentd", "aggregator.enabled=true", "output.fluentd.tls.enabled=true"],
+            "output.fluentd.host",
+        ),
     ],
     ids=[
         "api-key-missing",
@@ -93,6 +97,7 @@ def test_schema_rejects_wrong_types_and_unknown_keys(
         "aggregator-unused",
         "file-without-paths",
         "file-outside-mounts",
+        "aggregator-with-tls",
     ],
 )
 def test_inconsistent_values_fail_with_what_to_set(sets: list[str], says: str) -> None:

@@ -22,6 +22,15 @@ from .conftest import (
 )
 
 MATRIX = [None, *CI_VALUES]
+# Environment variables that carry credentials: only ever from a Secret.
+SECRET_ENV = {
+    "KTCP_ES_API_KEY",
+    "KTCP_ES_PASSWORD",
+    "ES_API_KEY",
+    "ES_PASSWORD",
+    "KTCP_FLUENTD_SHARED_KEY",
+    "KTCP_FLUENTD_PASSWORD",
+}
 RECOMMENDED_LABELS = (
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
@@ -95,12 +104,7 @@ def test_no_secret_value_in_a_configmap_an_argument_or_a_plain_env(values: Path 
             exposed += [*c.get("command", []), *c.get("args", [])]
             exposed += [e.get("value", "") for e in c.get("env", [])]
             for env in c.get("env", []):
-                if env["name"] in (
-                    "KTCP_ES_API_KEY",
-                    "KTCP_ES_PASSWORD",
-                    "ES_API_KEY",
-                    "ES_PASSWORD",
-                ):
+                if env["name"] in SECRET_ENV:
                     assert "secretKeyRef" in env.get("valueFrom", {}), env
     for secret in secrets:
         assert not any(secret in text for text in exposed), "a credential left its Secret"
@@ -278,3 +282,16 @@ def test_chart_runs_the_images_own_unprivileged_user() -> None:
     job = find(docs, "Job")["spec"]["template"]["spec"]["securityContext"]
     assert f"{pod['runAsUser']}:{pod['runAsGroup']}" == user
     assert f"{job['runAsUser']}:{job['runAsGroup']}" == user and job["runAsNonRoot"] is True
+
+
+@pytest.mark.parametrize("values", MATRIX, ids=ci_id)
+def test_every_file_an_argument_names_is_mounted(values: Path | None) -> None:
+    for name, spec in pod_specs(render(values)):
+        volumes = {v["name"] for v in spec["volumes"]}
+        for c in containers(spec):
+            mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+            assert set(mounts.values()) <= volumes, f"{name}: a mount names no volume"
+            for arg in c.get("args", []):
+                if arg.startswith("/etc/ktcp/"):
+                    directory = arg.rpartition("/")[0]
+                    assert directory in mounts, f"{name}/{c['name']}: {arg} is not mounted"

@@ -37,6 +37,31 @@
 {{- else if eq .Values.output.type "fluentd" }}
 - --fluentd
 - {{ include "ktcp.fluentd.address" . | quote }}
+{{- $f := .Values.output.fluentd }}
+{{- if $f.tls.enabled }}
+- --fluentd-tls
+{{- with $f.tls.caSecret }}
+- --fluentd-ca
+- {{ printf "/etc/ktcp/fluentd-ca/%s" $f.tls.caKey | quote }}
+{{- end }}
+{{- with $f.tls.serverName }}
+- --fluentd-server-name
+- {{ . | quote }}
+{{- end }}
+{{- if $f.tls.clientCertSecret }}
+- --fluentd-client-cert
+- /etc/ktcp/fluentd-client/tls.crt
+- --fluentd-client-key
+- /etc/ktcp/fluentd-client/tls.key
+{{- end }}
+{{- if not $f.tls.verify }}
+- --fluentd-tls-insecure
+{{- end }}
+{{- end }}
+{{- if $f.security.existingSecret }}
+- --fluentd-hostname
+- $(KTCP_NODE_NAME)
+{{- end }}
 {{- else }}
 - --stdout
 {{- end }}
@@ -145,4 +170,63 @@ switches journald (Storage=auto) to persistent storage. */}}
 {{- define "ktcp.agent.stateOwner" -}}
 {{- $p := .Values.podSecurityContext -}}
 {{- printf "%v:%v" (default 0 $p.runAsUser) (default (default 0 $p.runAsUser) $p.runAsGroup) -}}
+{{- end -}}
+
+{{/* Secrets of the Fluentd output: the <security> keys as environment variables. */}}
+{{- define "ktcp.fluentd.securityEnv" -}}
+{{- $sec := .Values.output.fluentd.security -}}
+{{- if and (eq .Values.output.type "fluentd") $sec.existingSecret -}}
+- name: KTCP_FLUENTD_SHARED_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $sec.existingSecret }}
+      key: {{ $sec.sharedKeyKey }}
+{{- if $sec.usernameKey }}
+- name: KTCP_FLUENTD_USERNAME
+  valueFrom:
+    secretKeyRef:
+      name: {{ $sec.existingSecret }}
+      key: {{ $sec.usernameKey }}
+{{- end }}
+{{- if $sec.passwordKey }}
+- name: KTCP_FLUENTD_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $sec.existingSecret }}
+      key: {{ $sec.passwordKey }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/* Secret volumes of the Fluentd output's TLS (CA, client certificate). */}}
+{{- define "ktcp.fluentd.tlsVolumes" -}}
+{{- $tls := .Values.output.fluentd.tls -}}
+{{- if and (eq .Values.output.type "fluentd") $tls.enabled -}}
+{{- with $tls.caSecret }}
+- name: fluentd-ca
+  secret:
+    secretName: {{ . }}
+{{- end }}
+{{- with $tls.clientCertSecret }}
+- name: fluentd-client
+  secret:
+    secretName: {{ . }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{- define "ktcp.fluentd.tlsMounts" -}}
+{{- $tls := .Values.output.fluentd.tls -}}
+{{- if and (eq .Values.output.type "fluentd") $tls.enabled -}}
+{{- if $tls.caSecret }}
+- name: fluentd-ca
+  mountPath: /etc/ktcp/fluentd-ca
+  readOnly: true
+{{- end }}
+{{- if $tls.clientCertSecret }}
+- name: fluentd-client
+  mountPath: /etc/ktcp/fluentd-client
+  readOnly: true
+{{- end }}
+{{- end -}}
 {{- end -}}

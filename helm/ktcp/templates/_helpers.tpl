@@ -177,6 +177,10 @@ and "secret" NAME to read another Secret with the same keys.
 {{- if and (eq .Values.output.type "fluentd") (not .Values.output.fluentd.host) (not .Values.aggregator.enabled) -}}
 {{- fail "output.type is fluentd: set output.fluentd.host, or aggregator.enabled=true to deploy one" -}}
 {{- end -}}
+{{- $f := .Values.output.fluentd -}}
+{{- if and .Values.aggregator.enabled (not $f.host) (or $f.tls.enabled $f.security.existingSecret) -}}
+{{- fail "output.fluentd.tls and output.fluentd.security are for a Fluentd of your own (output.fluentd.host): the chart's aggregator listens in the cluster without TLS or a shared key" -}}
+{{- end -}}
 {{- if and .Values.aggregator.enabled (ne .Values.output.type "fluentd") -}}
 {{- fail "aggregator.enabled needs output.type=fluentd: the agents would not send to it" -}}
 {{- end -}}
