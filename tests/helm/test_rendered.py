@@ -286,8 +286,16 @@ def test_chart_runs_the_images_own_unprivileged_user() -> None:
 
 @pytest.mark.parametrize("values", MATRIX, ids=ci_id)
 def test_every_file_an_argument_names_is_mounted(values: Path | None) -> None:
-    for name, spec in pod_specs(render(values)):
-        volumes = {v["name"] for v in spec["volumes"]}
+    docs = render(values)
+    claims = {
+        f"{d['kind']}/{d['metadata']['name']}": {
+            c["metadata"]["name"] for c in d["spec"].get("volumeClaimTemplates", [])
+        }
+        for d in docs
+        if d["kind"] == "StatefulSet"
+    }
+    for name, spec in pod_specs(docs):
+        volumes = {v["name"] for v in spec["volumes"]} | claims.get(name, set())
         for c in containers(spec):
             mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
             assert set(mounts.values()) <= volumes, f"{name}: a mount names no volume"
