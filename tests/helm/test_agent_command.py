@@ -122,11 +122,29 @@ def test_agent_accepts_the_rendered_command_line(values: Path | None, tmp_path: 
         if output["elasticsearch"]["tls"]["caSecret"]:
             assert settings["ca_certs"].endswith("/" + output["elasticsearch"]["tls"]["caKey"])
     elif output["type"] == "fluentd":
+        fluentd = output["fluentd"]
         assert settings["fluentd"] == (
-            f"{output['fluentd']['host']}:{output['fluentd']['port']}"
-            if output["fluentd"]["host"]
+            f"{fluentd['host']}:{fluentd['port']}"
+            if fluentd["host"]
             else f"ktcp-aggregator.kube-logging.svc:{chart['aggregator']['port']}"
         )
+        tls, security = fluentd["tls"], fluentd["security"]
+        assert settings["fluentd_tls"] is tls["enabled"]
+        assert settings["fluentd_tls_insecure"] is (tls["enabled"] and not tls["verify"])
+        if tls["enabled"] and tls["caSecret"]:
+            assert settings["fluentd_ca"].endswith("/" + tls["caKey"])
+        if tls["enabled"] and tls["clientCertSecret"]:
+            assert settings["fluentd_client_cert"].endswith("/tls.crt")
+            assert settings["fluentd_client_key"].endswith("/tls.key")
+        assert settings["fluentd_server_name"] == (tls["serverName"] or None)
+        if security["existingSecret"]:
+            assert settings["fluentd_shared_key"] == "***"
+            assert settings["fluentd_hostname"] == NODE_NAME
+            if security["usernameKey"]:
+                assert settings["fluentd_username"] == f"secret-{security['usernameKey']}"
+                assert settings["fluentd_password"] == "***"
+        else:
+            assert settings["fluentd_shared_key"] is None
     else:
         assert settings["stdout"] is True
     if chart["agent"]["source"] == "file":
