@@ -9,12 +9,15 @@ with enrichment off and on (bundled data).
 forwarder: the ECS documents of the same log shipped by FluentdSink (spool on local disk,
 PackedForward, batches of 500 as `ktcp ship` sends) to the forward receiver of the tests
 running in its own process, every message acknowledged; wall time of send() + close().
+forwarder over TLS + <security>: the same, to a receiver serving TLS (a certificate of a CA
+made for the run, verified) and the shared-key handshake.
 Prints a Markdown table with the median of the runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -23,13 +26,15 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import msgpack
+from pydantic import SecretStr
 
 from pipeline.chain import Chain
 from pipeline.ecs import to_document
 from pipeline.events import Event
-from pipeline.settings import ParseSettings
+from pipeline.settings import FluentdSecurity, FluentdTls, ParseSettings
 from pipeline.sinks.fluentd import open_sink
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +42,20 @@ sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate  # noqa: E402
 
 RECEIVER = ROOT / "tests" / "sinks" / "fluentd" / "receiver.py"
+SHARED_KEY = "bench-shared-key"
+
+
+def _load_certs() -> Any:
+    path = RECEIVER.with_name("certs.py")
+    spec = importlib.util.spec_from_file_location("fluentd_test_certs", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fluentd_test_certs"] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+certs = _load_certs()
 BATCH = 500
 
 
@@ -71,10 +90,19 @@ def exec_filter_once(stream: bytes, enrich: bool) -> tuple[float, int]:
     return time.perf_counter() - started, docs
 
 
-def forwarder_once(docs: list[dict[str, object]]) -> float:
-    receiver = subprocess.Popen(
-        [sys.executable, str(RECEIVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+def forwarder_once(docs: list[dict[str, object]], secure: Path | None = None) -> float:
+    """Seconds to ship `docs`; with `secure` (a directory for a CA), over TLS + <security>."""
+    argv = [sys.executable, str(RECEIVER)]
+    options: dict[str, Any] = {}
+    if secure is not None:
+        ca = certs.TestCA(secure)
+        server = ca.issue("fluentd", ["127.0.0.1"])
+        argv += [str(server.cert), str(server.key), SHARED_KEY]
+        options["tls"] = FluentdTls(ca_file=ca.cert)
+        options["security"] = FluentdSecurity(
+            shared_key=SecretStr(SHARED_KEY), self_hostname="bench"
+        )
+    receiver = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert receiver.stdin is not None and receiver.stdout is not None
     port = int(receiver.stdout.readline())
     with tempfile.TemporaryDirectory() as spool:
@@ -83,7 +111,7 @@ def forwarder_once(docs: list[dict[str, object]]) -> float:
             tag_prefix="kernel.tcp",
             spool=Path(spool),
             deadline_secs=60,
-            handle_signals=False,
+            **options,
         )
         started = time.perf_counter()
         for i in range(0, len(docs), BATCH):
@@ -123,11 +151,15 @@ def main() -> None:
             f"{events:,} events | {len(lines) / seconds:,.0f} records/s "
             f"({events / seconds:,.0f} events/s) |"
         )
-    seconds = statistics.median(forwarder_once(docs) for _ in range(opts.runs))
-    rows.append(
-        f"| forwarder -> local receiver, acked PackedForward | {len(docs):,} events "
-        f"| {len(docs) / seconds:,.0f} events/s |"
-    )
+    for label, secure in (("", False), (", TLS + <security> handshake", True)):
+        with tempfile.TemporaryDirectory() as pki:
+            seconds = statistics.median(
+                forwarder_once(docs, Path(pki) if secure else None) for _ in range(opts.runs)
+            )
+        rows.append(
+            f"| forwarder -> local receiver, acked PackedForward{label} | {len(docs):,} events "
+            f"| {len(docs) / seconds:,.0f} events/s |"
+        )
     print(f"| measure | input | median of {opts.runs} runs |\n|---|---|---|")
     print("\n".join(rows))
 

@@ -291,10 +291,12 @@ def _decode(message: Any) -> tuple[str, list[tuple[int, int, dict[str, Any]]], A
 
 if __name__ == "__main__":
     # A receiver in its own process (bench/bench_fluentd.py): prints its port, serves until
-    # stdin closes, then prints how many events it accepted.
+    # stdin closes, then prints how many events it accepted. Optional arguments: CERT KEY
+    # (TLS) and SHARED_KEY (<security>).
     import sys
 
-    server = ForwardReceiver().start()
+    cert, key, shared = [*sys.argv[1:], None, None, None][:3]
+    server = ForwardReceiver(tls_cert=cert, tls_key=key, shared_key=shared).start()
     print(server.port, flush=True)
     sys.stdin.read()
     print(len(server.events()), flush=True)
