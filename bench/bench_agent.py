@@ -5,12 +5,13 @@ the time from a line written to its document being searchable in Elasticsearch (
 
 Without --url (or KTCP_BENCH_ES_URL) it starts the test node (tests/elasticsearch/esnode.py).
 For each rate, a fresh agent follows a fresh file (`--source file`) into a data stream of its
-own; a writer appends lines in 10 ms ticks (one line in four a TCP event, the rest ordinary
-kernel noise). CPU is the agent process's user+system time over the measured window (after a
-warm-up); RSS is sampled every 0.5 s. Latency: a poller searches the data stream every 50 ms for
-offsets it has not seen (no forced refresh: "searchable" includes Elasticsearch's 1 s refresh);
-each TCP line's latency is the time its document first appeared minus the time it was written.
-Enrichment is off unless --enrich (the bundled geoip2fast data alone is ~110 MiB of RSS).
+own; a writer appends lines in 10 ms ticks, one line in four a TCP event (a SYN flood, or a
+window shrink from a public peer that enrichment looks up), the rest ordinary kernel noise.
+CPU is the agent's user+system time over the measured window (after a warm-up); RSS is sampled
+every 0.5 s. Latency: a poller searches the data stream every 50 ms for offsets it has not seen
+(no forced refresh: "searchable" includes Elasticsearch's 1 s refresh); each TCP line's latency
+is the time its document first appeared minus the time it was written. Enrichment is off
+unless --enrich (bundled data).
 Prints a Markdown table.
 """
 
@@ -38,6 +39,10 @@ WARMUP_SECS = 3.0
 SYN = (
     "Dec  1 03:00:00 node1 kernel: [{n:9d}.000001] TCP: request_sock_TCP: Possible SYN flooding "
     "on port {port}. Sending cookies.  Check SNMP counters.\n"
+)
+SHRINK = (
+    "Dec  1 03:00:00 node1 kernel: [{n:9d}.000003] Peer {ip}:{port}/443 unexpectedly shrunk "
+    "window 1:2 (repaired)\n"
 )
 NOISE = (
     "Dec  1 03:00:00 node1 kernel: [{n:9d}.000002] IPv6: ADDRCONF(NETDEV_CHANGE): "
@@ -77,7 +82,9 @@ class Writer(threading.Thread):
                 stamp = time.monotonic()
                 for _ in range(count):
                     n = self.lines
-                    line = (SYN if n % 4 == 0 else NOISE).format(n=n, port=n % 65536).encode()
+                    template = (SYN, NOISE, NOISE, NOISE, SHRINK, NOISE, NOISE, NOISE)[n % 8]
+                    ip = f"{(202, 61, 114, 8)[n % 3]}.{n % 251}.{n // 251 % 251}.{n % 7 + 1}"
+                    line = template.format(n=n, port=n % 65536, ip=ip).encode()
                     if n % 4 == 0:
                         self.written_at[offset] = stamp
                     chunk.append(line)

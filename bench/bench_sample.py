@@ -22,8 +22,10 @@ from pathlib import Path
 from pipeline.sampler.sampler import KernelStateSampler
 
 NETSTAT = "TcpExt: TCPWinProbe TCPTimeouts\nTcpExt: 0 0\n"
-HEADER = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  " \
+HEADER = (
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
     "timeout inode\n"
+)
 
 
 def _row(i: int, held: bool, v6: bool, rng: random.Random) -> str:

@@ -29,8 +29,13 @@ COMMANDS = {
 def wall(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(
-        argv, input=b"\n", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
-        check=True, cwd=ROOT,
+        argv,
+        input=b"\n",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        check=True,
+        cwd=ROOT,
     )
     return time.perf_counter() - started
 
