@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.agent.settings import AgentSettings
-from pipeline.errors import InputError, UsageError
+from pipeline.errors import InputError
 from pipeline.settings import DEFAULT_FILE_GLOBS
 from pipeline.sources.base import ResumableSource
+from pipeline.sources.journald import JournaldSource, journal_unusable
 from pipeline.sources.kmsg import KmsgSource
 from pipeline.sources.logfiles import FileSource
-
-JOURNALD_MISSING = "the journald source is not installed in this build"
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def _auto(settings: AgentSettings) -> Choice:
     passed: list[str] = []
     if settings.path:  # globs given: the files are what the user means
         return Choice(_files(settings), "--path given")
-    why = _journal_unusable(settings.journal_directory)
+    why = journal_unusable(settings.journal_directory)
     if why is None:
         return Choice(_journald(settings.journal_directory), "a journal with kernel entries")
     where = settings.journal_directory or "the system journal"
@@ -57,21 +56,8 @@ def _auto(settings: AgentSettings) -> Choice:
     return Choice(_files(settings), "; ".join(passed))
 
 
-def _journal_unusable(directory: Path | None) -> str | None:
-    try:
-        from pipeline.sources import journald  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        return JOURNALD_MISSING
-    reason: str | None = journald.journal_unusable(directory)
-    return reason
-
-
 def _journald(directory: Path | None) -> ResumableSource:
-    try:
-        from pipeline.sources import journald  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        raise UsageError(f"{JOURNALD_MISSING}; use --source kmsg or --source file") from None
-    source = journald.JournaldSource(directory)
+    source = JournaldSource(directory)
     source.check()
     return source
 

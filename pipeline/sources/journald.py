@@ -226,9 +226,7 @@ def directory_problem(directory: Path) -> str | None:
     if not directory.is_dir():
         return "is not a directory"
     if not os.access(directory, os.R_OK | os.X_OK):
-        return (
-            "is not readable: run as root or in the systemd-journal group, or mount it readable"
-        )
+        return "is not readable: run as root or in the systemd-journal group, or mount it readable"
     found = [p for pattern in ("*.journal", "*/*.journal") for p in directory.glob(pattern)]
     if not found:
         return "holds no journal files (*.journal, directly or in a machine-id subdirectory)"
