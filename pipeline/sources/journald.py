@@ -52,6 +52,7 @@ OUTPUT_FIELDS = (
     "__SEQNUM_ID",
 )
 KERNEL_MATCH = "_TRANSPORT=kernel"
+SYSTEM_JOURNALS = ("/var/log/journal", "/run/log/journal")  # where journalctl looks by default
 BATCH_RECORDS = 1000
 READ_BYTES = 1 << 16
 STOP_WAIT_SECS = 5.0  # journalctl gets this long to exit on SIGTERM before SIGKILL
@@ -246,6 +247,8 @@ def journal_unusable(directory: Path | None = None, journalctl: str = JOURNALCTL
         problem = directory_problem(directory)
         if problem is not None:
             return f"{directory} {problem}"
+    elif not any(any(Path(d).glob("**/*.journal")) for d in SYSTEM_JOURNALS):
+        return f"no journal files in {' or '.join(SYSTEM_JOURNALS)}"
     argv = [journalctl, "-k", "-o", "cat", "--no-pager", "--lines", "1", "--quiet"]
     if directory is not None:
         argv += ["--directory", str(directory)]
