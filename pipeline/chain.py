@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from pipeline import envelopes, identity
-from pipeline.catalog import CANDIDATE_RE, Invalid, Match, classify
+from pipeline.catalog import Invalid, Match, candidate_span, classify
 from pipeline.catalog.base import KernelMessage
 from pipeline.clock import Clock, utc_now
 from pipeline.events import Event
@@ -98,13 +98,13 @@ class Chain:
         self.stats.lines += lines
         candidates = 0
         pos = 0
-        search = CANDIDATE_RE.search
+        span = candidate_span
         while True:
-            hit = search(data, pos)
+            hit = span(data, pos)
             if hit is None:
                 break
-            start = data.rfind(b"\n", 0, hit.start()) + 1
-            end = data.find(b"\n", hit.end())
+            start = data.rfind(b"\n", 0, hit[0]) + 1
+            end = data.find(b"\n", hit[1])
             if end < 0:
                 end = len(data)
             pos = end + 1

@@ -22,7 +22,6 @@ from pipeline.envelopes.base import (
     naive_datetime,
     parse_iso,
     split_pri,
-    with_priority,
 )
 from pipeline.envelopes.dmesg import split_uptime
 from pipeline.records import Envelope
@@ -66,47 +65,53 @@ def parse(text: str) -> Envelope | None:
     return _rfc3164(m, text[m.end() :])
 
 
+_3164_GROUPS = (
+    "pri", "month", "day", "clock", "fraction", "year", "iso", "full", "zone", "host",
+    "fac_level", "tag", "pid",
+)  # fmt: skip
+
+
 def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
+    # One group() call for every field: this runs for every candidate line of a kern.log.
+    (pri, month, day, clock, fraction, year, iso, full, zone, host, fac_level, tag, pid) = m.group(
+        *_3164_GROUPS
+    )
     severity = facility = priority = None
-    if m.group("pri") is not None:
-        priority = int(m.group("pri"))
+    if pri is not None:
+        priority = int(pri)
         severity, facility = split_pri(priority)
-    elif m.group("fac_level"):
-        fac, level = m.group("fac_level").split(".")
+    elif fac_level:
+        fac, level = fac_level.split(".")
         facility, severity = FACILITY_NAMES[fac], LEVEL_NAMES[level]
+        priority = facility * 8 + severity  # what with_priority() fills in
     wall: datetime | None = None
     naive: datetime | None = None
     year_missing = False
-    if m.group("iso") or m.group("full"):
-        stamp = parse_iso(m.group("iso") or m.group("full"))
-        if stamp is not None and stamp.tzinfo is None and m.group("zone") in _UTC_NAMES:
+    if iso or full:
+        stamp = parse_iso(iso or full)
+        if stamp is not None and stamp.tzinfo is None and zone in _UTC_NAMES:
             stamp = stamp.replace(tzinfo=UTC)
         # a zone abbreviation other than UTC is ambiguous (CST): the configured zone applies
         wall, naive = (stamp, None) if stamp is not None and stamp.tzinfo else (None, stamp)
         name = "syslog-3339"
     else:
-        naive = _stamp(
-            m.group("year"), m.group("month"), m.group("day"), m.group("clock"), m.group("fraction")
-        )
-        year_missing = naive is not None and not m.group("year")
+        naive = _stamp(year, month, day, clock, fraction)
+        year_missing = naive is not None and not year
         name = "syslog-3164"
     uptime, message = split_uptime(rest)
-    pid = m.group("pid")
-    return with_priority(
-        Envelope(
-            name=name,
-            message=message,
-            wall_time=wall if wall is not None and wall.tzinfo is not None else None,
-            naive_time=naive,
-            year_missing=year_missing,
-            uptime=uptime,
-            severity=severity,
-            facility=facility,
-            priority=priority,
-            host=m.group("host"),
-            ident=m.group("tag"),
-            extra={"pid": pid} if pid else {},
-        )
+    return Envelope(
+        name=name,
+        message=message,
+        wall_time=wall if wall is not None and wall.tzinfo is not None else None,
+        naive_time=naive,
+        year_missing=year_missing,
+        uptime=uptime,
+        severity=severity,
+        facility=facility,
+        priority=priority,
+        host=host,
+        ident=tag,
+        extra={"pid": pid} if pid else {},
     )
 
 
