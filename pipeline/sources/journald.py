@@ -85,6 +85,14 @@ class JournaldSource:
             problem = directory_problem(self.directory)
             if problem is not None:
                 raise InputError(f"--journal-directory {self.directory}: {problem}")
+            return
+        files = [p for d in SYSTEM_JOURNALS for p in Path(d).glob("**/*.journal")]
+        if files and not any(os.access(p, os.R_OK) for p in files):
+            raise InputError(
+                f"the journal files in {' and '.join(SYSTEM_JOURNALS)} are not readable by this "
+                "user: run as root or in the systemd-journal group (systemd: "
+                "SupplementaryGroups=systemd-journal)"
+            )
 
     def command(self, cursor: str | None, follow: bool) -> list[str]:
         argv = [self._binary(), "-o", "json", "--no-pager"]
@@ -222,10 +230,13 @@ class JournaldSource:
 
 def directory_problem(directory: Path) -> str | None:
     """Why journalctl could not read journal files in `directory`, or None."""
-    if not directory.exists():
-        return "does not exist (mount the host's /var/log/journal there)"
-    if not directory.is_dir():
-        return "is not a directory"
+    try:
+        if not directory.is_dir():
+            if directory.exists():
+                return "is not a directory"
+            return "does not exist (mount the host's /var/log/journal there)"
+    except PermissionError:
+        return "cannot be reached: a directory above it is not searchable by this user"
     if not os.access(directory, os.R_OK | os.X_OK):
         return "is not readable: run as root or in the systemd-journal group, or mount it readable"
     found = [p for pattern in ("*.journal", "*/*.journal") for p in directory.glob(pattern)]

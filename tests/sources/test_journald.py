@@ -209,3 +209,4 @@ def test_journalctl_failing_to_read_is_an_error_with_its_message(tmp_path: Path)
     script = fake_journalctl(tmp_path, follow_status=0, catch_up_status=1)
     with pytest.raises(InputError, match=r"exit status 1\): .*Input/output error"):
         list(JournaldSource(None, journalctl=script).batches(None, threading.Event()))
+
