@@ -46,9 +46,21 @@ def agent_args(tmp_path: Path, port: int, ca: Path) -> list[str]:
     log = tmp_path / "kern.log"
     log.write_bytes(KERN_LOG.read_bytes())
     return [
-        "--source", "file", "--path", str(log), "--state-dir", str(tmp_path / "state"),
-        "--http", "off", "--no-enrich", "--timezone", "UTC",
-        "--fluentd", f"localhost:{port}", "--fluentd-ca", str(ca),
+        "--source",
+        "file",
+        "--path",
+        str(log),
+        "--state-dir",
+        str(tmp_path / "state"),
+        "--http",
+        "off",
+        "--no-enrich",
+        "--timezone",
+        "UTC",
+        "--fluentd",
+        f"localhost:{port}",
+        "--fluentd-ca",
+        str(ca),
     ]
 
 
@@ -90,9 +102,23 @@ def test_check_config_shows_the_transport_and_hides_the_secrets(tmp_path: Path) 
     env.update(PYTHONPATH=str(ROOT), KTCP_FLUENTD_SHARED_KEY=KEY, KTCP_FLUENTD_PASSWORD=KEY)
     env.update(KTCP_FLUENTD_USERNAME="ktcp")
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "agent", "--check-config", "--fluentd",
-         "aggregator.example:24224", "--fluentd-ca", str(ca), "--state-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=60, env=env,
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "agent",
+            "--check-config",
+            "--fluentd",
+            "aggregator.example:24224",
+            "--fluentd-ca",
+            str(ca),
+            "--state-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     shown = orjson.loads(done.stdout)

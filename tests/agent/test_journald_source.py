@@ -83,8 +83,16 @@ def test_auto_takes_a_journal_directory_and_says_why(
 ) -> None:
     journal.append(entries(journal, BOOT_A, range(1000, 1001)))
     agent = start_agent(
-        "--source", "auto", "--journal-directory", str(journal.directory), "--stdout",
-        "--state-dir", str(tmp_path), "--http", "off", "--no-enrich",
+        "--source",
+        "auto",
+        "--journal-directory",
+        str(journal.directory),
+        "--stdout",
+        "--state-dir",
+        str(tmp_path),
+        "--http",
+        "off",
+        "--no-enrich",
     )
     agent.wait_docs(1)
     assert agent.stop() == 0
@@ -97,8 +105,15 @@ def test_a_missing_journalctl_stops_the_agent_with_what_to_do(
 ) -> None:
     journal.append(entries(journal, BOOT_A, range(1000, 1001)))
     agent = start_agent(
-        "--source", "journald", "--journal-directory", str(journal.directory), "--stdout",
-        "--state-dir", str(tmp_path), "--http", "off",
+        "--source",
+        "journald",
+        "--journal-directory",
+        str(journal.directory),
+        "--stdout",
+        "--state-dir",
+        str(tmp_path),
+        "--http",
+        "off",
         env={"PATH": str(tmp_path)},  # no journalctl on it
     )
     status = agent.proc.wait(60)
@@ -115,13 +130,19 @@ def test_a_killed_agent_leaves_no_journalctl_behind(
 
     journal.append(entries(journal, BOOT_A, range(1000, 1001)))
     agent = start_agent(
-        "--source", "journald", "--journal-directory", str(journal.directory), "--stdout",
-        "--state-dir", str(tmp_path), "--http", "off", "--no-enrich",
+        "--source",
+        "journald",
+        "--journal-directory",
+        str(journal.directory),
+        "--stdout",
+        "--state-dir",
+        str(tmp_path),
+        "--http",
+        "off",
+        "--no-enrich",
     )
     agent.wait_docs(1)
-    children = [
-        c for c in psutil.Process(agent.proc.pid).children() if c.name() == "journalctl"
-    ]
+    children = [c for c in psutil.Process(agent.proc.pid).children() if c.name() == "journalctl"]
     assert len(children) == 1, "following through one journalctl"
     agent.kill()  # SIGKILL: no chance to stop its child itself
     _, alive = psutil.wait_procs(children, timeout=30)

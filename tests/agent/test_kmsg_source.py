@@ -65,3 +65,60 @@ def test_records_come_out_once_across_a_restart(tag: str, tmp_path: Path, start_
     assert _numbers(second.originals(), tag) == [4, 5, 6, 7]
     ids = [d["event"]["id"] for d in first.documents + second.documents if tag in d["message"]]
     assert len(set(ids)) == 8
+
+
+def _oldest_sequence() -> int:
+    fd = os.open(DEV_KMSG, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        return int(os.read(fd, 16384).split(b",")[1])
+    finally:
+        os.close(fd)
+
+
+def test_records_the_ring_lost_while_down_are_counted(
+    tag: str, tmp_path: Path, start_agent
+) -> None:
+    """A saved position older than the ring's oldest record: the gap is counted, not hidden."""
+    import orjson
+
+    boot_id = Path(BOOT_ID).read_text().strip()
+    saved = _oldest_sequence() - 51  # as if the agent stopped 50 records before the oldest left
+    (tmp_path / "kmsg.json").write_bytes(
+        orjson.dumps({"kind": "kmsg", "position": {"boot_id": boot_id, "sequence": saved}})
+    )
+    _write_kmsg(LINE.format(port=1, tag=tag, n=0))
+    agent = start_agent(
+        "--source", "kmsg", "--stdout", "--state-dir", str(tmp_path), "--http", "off"
+    )  # fmt: skip
+    agent.wait_for(lambda a: 0 in _numbers(a.originals(), tag), "the new record")
+    warning = agent.log_with("lost")
+    assert warning["lost"] >= 50
+    assert "overwritten" in warning["message"]
+    assert agent.stop() == 0
+
+
+def test_without_cap_syslog_the_error_says_what_to_do() -> None:
+    if Path("/proc/sys/kernel/dmesg_restrict").read_text().strip() != "1":
+        pytest.skip("kernel.dmesg_restrict is 0 here: anyone may read /dev/kmsg")
+    if os.geteuid() != 0:
+        pytest.skip("needs root to become an unprivileged user")
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through the pipe
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            KmsgSource().check()
+            message = b"opened"
+        except Exception as exc:
+            message = str(exc).encode()
+        os.write(write_end, message)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        message = pipe.read().decode()
+    os.waitpid(child, 0)
+    assert "CAP_SYSLOG" in message
+    assert "kernel.dmesg_restrict = 1" in message
+    assert "--source journald or file" in message
