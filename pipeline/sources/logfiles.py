@@ -110,6 +110,10 @@ class FileSource:
             while not stop.is_set():
                 read_any = False
                 found, matched = self._scan()
+                if not matched:
+                    self._warn(f"no file matches {self.describe()} yet; waiting for one", "none")
+                else:
+                    self._warned.discard("none")
                 for item in found.values():
                     if item.identity not in self._entries:
                         start = 0

@@ -99,3 +99,19 @@ def test_rotation_copytruncate_and_gz_with_restarts_deliver_every_line_once(
     counts = Counter(delivered)
     assert sorted(counts) == list(range(28)), "every line delivered"
     assert [n for n, c in counts.items() if c > 1] == [], "no line delivered twice"
+
+
+def test_a_file_that_appears_later_is_read_from_its_start(tmp_path: Path, start_agent) -> None:
+    kern = tmp_path / "kern.log"
+    agent = start_agent(
+        "--source", "file", "--path", str(kern), "--stdout",
+        "--state-dir", str(tmp_path / "state"), "--http", "off",
+    )  # fmt: skip
+    agent.wait_for(
+        lambda a: any("no file matches" in str(e.get("message")) for e in a.logs),
+        "the warning that nothing matches",
+    )
+    _append(kern, range(0, 3))
+    agent.wait_for(lambda a: len(_lines(a.originals())) >= 3, "lines 0-2")
+    assert agent.stop() == 0
+    assert _lines(agent.originals()) == [0, 1, 2]
