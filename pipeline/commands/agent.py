@@ -62,14 +62,36 @@ from pipeline.settings import DEFAULT_HTTP_ADDRESS, DEFAULT_STATE_DIR
 @click.option("--insecure", is_flag=True, default=None, help="Do not verify TLS certificates.")
 @click.option("--tag-prefix", help="Fluentd tag prefix.")
 @fluentd_transport_options
-@click.option("--spool", type=click.Path(file_okay=False, path_type=Path), help="Fluentd spool.")
-@click.option("--dead-letter", type=click.Path(dir_okay=False, path_type=Path), help="Misses.")
+@click.option(
+    "--spool",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where unacknowledged Fluentd messages wait (default <state-dir>/spool).",
+)
+@click.option(
+    "--dead-letter",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Unmatched and invalid lines, refused documents (default "
+    "<state-dir>/dead-letter.ndjson; SIGHUP reopens it).",
+)
 @click.option("--host", help="host.name (default: this machine's name).")
 @click.option("--timezone", metavar="ZONE", help="IANA zone for input times that carry none.")
 @click.option("--no-enrich", is_flag=True, default=None, help="Leave out AS, ISP and geo fields.")
-@click.option("--mmdb", multiple=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--ip2region", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--isp-overrides", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--mmdb",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="MaxMind database, repeatable (first answer wins).  [env KTCP_MMDB, ':'-separated]",
+)
+@click.option(
+    "--ip2region",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="ip2region xdb file.  [env KTCP_IP2REGION]",
+)
+@click.option(
+    "--isp-overrides",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your CIDR table (CSV); wins over every database.  [env KTCP_ISP_OVERRIDES]",
+)
 @click.option(
     "--check-config",
     is_flag=True,

@@ -131,7 +131,7 @@ class FileSource:
                 for batch in self._finish_orphans(matched):
                     read_any = True
                     yield batch
-                self._forget()
+                self._forget(matched)
                 if not read_any:
                     yield Batch(lag_secs=0.0, warnings=self._take_warnings())
                     stop.wait(self.poll_secs)
@@ -287,10 +287,13 @@ class FileSource:
             os.close(handle.fd)
             del self._open[inode]
 
-    def _forget(self) -> None:
+    def _forget(self, matched: set[tuple[int, int]]) -> None:
+        """Drop what is known of files gone: caches at once, positions after forget_secs."""
         horizon = time.time() - self.forget_secs
         for identity in [i for i, e in self._entries.items() if e.seen < horizon]:
             del self._entries[identity]
+        self._identities = {k: v for k, v in self._identities.items() if k[:2] in matched}
+        self._gz_done = {k for k in self._gz_done if k[1] in matched}
 
 
 def _gz_length(path: str) -> int:
