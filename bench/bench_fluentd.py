@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from pipeline.sinks.fluentd import open_sink
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate  # noqa: E402
+from installed import child_env  # noqa: E402
 
 RECEIVER = ROOT / "tests" / "sinks" / "fluentd" / "receiver.py"
 SHARED_KEY = "bench-shared-key"
@@ -60,7 +60,7 @@ BATCH = 500
 
 
 def exec_filter_once(stream: bytes, enrich: bool) -> tuple[float, int]:
-    env = dict(os.environ, KTCP_ENRICH="1" if enrich else "0")
+    env = child_env(KTCP_ENRICH="1" if enrich else "0")
     env.pop("PYTHONUNBUFFERED", None)
     started = time.perf_counter()
     proc = subprocess.Popen(

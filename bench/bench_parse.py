@@ -16,8 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import generate
+from installed import child_env
 
 OUT = Path(__file__).resolve().parent / "out"
+ENV = child_env()  # bytecode compiled and used, as installed
 
 
 def run_once(path: Path) -> tuple[float, float, int]:
@@ -28,6 +30,7 @@ def run_once(path: Path) -> tuple[float, float, int]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         check=True,
+        env=ENV,
     )
     wall = time.perf_counter() - started
     # "ktcp: read 1,000,000 lines in 1.09 s, ..." : reading and parsing, start-up excluded

@@ -10,8 +10,6 @@ Prints the median and spread of N runs of each command, and the ratio.
 from __future__ import annotations
 
 import argparse
-import compileall
-import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +17,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from installed import child_env  # noqa: E402
+
 COMMANDS = {
     "python -c pass": [sys.executable, "-c", "pass"],
     "echo | ktcp parse -": [sys.executable, "-m", "pipeline.cli", "parse", "-"],
@@ -44,9 +45,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    compileall.compile_dir(ROOT / "pipeline", quiet=1)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    env["PYTHONPATH"] = str(ROOT)
+    env = child_env()
     medians = {}
     for label, argv in COMMANDS.items():
         wall(argv, env)  # warm the page cache

@@ -19,7 +19,8 @@ class TimeSource(StrEnum):
 
 # (UTC timestamp, where it came from, whether the year was inferred)
 Resolved = tuple[datetime, TimeSource, bool]
-NAIVE_CACHE_ENTRIES = 1 << 16
+# Lines arrive in time order, so only recent seconds repeat; emptied when full.
+NAIVE_CACHE_ENTRIES = 1 << 10
 
 
 def utc_now() -> datetime:

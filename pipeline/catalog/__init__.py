@@ -195,7 +195,9 @@ def looks_like_tcp(message: str) -> bool:
 
 # Many kernel messages repeat word for word (`TCP: too many orphaned sockets`, `nf_conntrack:
 # table full`, one SYN-flood line per listener); outcomes are immutable, so they are shared.
-CLASSIFY_CACHE_ENTRIES = 4096
+# 1,024 outcomes hold the repeating wordings; each keeps a model (about 1 KiB), so a larger
+# cache mostly adds memory (docs/PERFORMANCE.md: peak RSS).
+CLASSIFY_CACHE_ENTRIES = 1024
 
 
 @lru_cache(maxsize=CLASSIFY_CACHE_ENTRIES)

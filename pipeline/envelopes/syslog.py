@@ -115,7 +115,7 @@ def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
     )
 
 
-@lru_cache(maxsize=1 << 12)
+@lru_cache(maxsize=1 << 10)  # recent seconds: lines arrive in time order
 def _stamp(
     year: str | None, month: str, day: str, clock: str, fraction: str | None
 ) -> datetime | None:
