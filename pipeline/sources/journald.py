@@ -53,6 +53,7 @@ OUTPUT_FIELDS = (
 )
 KERNEL_MATCH = "_TRANSPORT=kernel"
 SYSTEM_JOURNALS = ("/var/log/journal", "/run/log/journal")  # where journalctl looks by default
+MACHINE_ID = "/etc/machine-id"
 BATCH_RECORDS = 1000
 READ_BYTES = 1 << 16
 STOP_WAIT_SECS = 5.0  # journalctl gets this long to exit on SIGTERM before SIGKILL
@@ -70,9 +71,16 @@ class _CursorRejected(Exception):
 class JournaldSource:
     kind = "journald"
 
-    def __init__(self, directory: Path | None = None, journalctl: str = JOURNALCTL) -> None:
-        self.directory = directory
+    def __init__(
+        self,
+        directory: Path | None = None,
+        journalctl: str = JOURNALCTL,
+        system_journals: tuple[str, ...] = SYSTEM_JOURNALS,
+        machine_id_file: str = MACHINE_ID,
+    ) -> None:
         self.journalctl = journalctl
+        self.system_journals = system_journals
+        self.directory = directory or host_journal(system_journals, machine_id_file)
 
     def describe(self) -> str:
         where = str(self.directory) if self.directory else "the system journal"
@@ -84,13 +92,13 @@ class JournaldSource:
         if self.directory is not None:
             problem = directory_problem(self.directory)
             if problem is not None:
-                raise InputError(f"--journal-directory {self.directory}: {problem}")
+                raise InputError(f"the journal directory {self.directory} {problem}")
             return
-        files = [p for d in SYSTEM_JOURNALS for p in Path(d).glob("**/*.journal")]
+        files = [p for d in self.system_journals for p in Path(d).glob("**/*.journal")]
         if files and not any(os.access(p, os.R_OK) for p in files):
             raise InputError(
-                f"the journal files in {' and '.join(SYSTEM_JOURNALS)} are not readable by this "
-                "user: run as root or in the systemd-journal group (systemd: "
+                f"the journal files in {' and '.join(self.system_journals)} are not readable by "
+                "this user: run as root or in the systemd-journal group (systemd: "
                 "SupplementaryGroups=systemd-journal)"
             )
 
@@ -228,6 +236,30 @@ class JournaldSource:
         return cursor
 
 
+def host_journal(
+    system_journals: tuple[str, ...] = SYSTEM_JOURNALS, machine_id_file: str = MACHINE_ID
+) -> Path | None:
+    """The journal directory to name explicitly when journalctl's default would miss it, else
+    None (journalctl's default: this machine's journal, runtime and persistent).
+
+    Without --directory, journalctl opens only the journal of the machine named by
+    /etc/machine-id (its `<machine-id>/` subdirectory). In a container that mounts the host's
+    /var/log/journal, the container's machine id is another one, or there is none: the host's
+    journal would look empty. Then the first standard directory holding journal files is named
+    (`--directory` reads its machine-id subdirectories and follows new files after rotation).
+    """
+    try:
+        machine = Path(machine_id_file).read_text(encoding="ascii").strip()
+    except OSError:
+        machine = ""
+    if machine and any((Path(d) / machine).is_dir() for d in system_journals):
+        return None
+    for candidate in system_journals:
+        if any(Path(candidate).glob("*/*.journal")) or any(Path(candidate).glob("*.journal")):
+            return Path(candidate)
+    return None
+
+
 def directory_problem(directory: Path) -> str | None:
     """Why journalctl could not read journal files in `directory`, or None."""
     try:
@@ -254,6 +286,7 @@ def journal_unusable(directory: Path | None = None, journalctl: str = JOURNALCTL
     """None when a journal with kernel entries can be read (for `--source auto`); else why not."""
     if shutil.which(journalctl) is None:
         return f"{journalctl} not found"
+    directory = directory or host_journal()
     if directory is not None:
         problem = directory_problem(directory)
         if problem is not None:

@@ -210,3 +210,32 @@ def test_journalctl_failing_to_read_is_an_error_with_its_message(tmp_path: Path)
     with pytest.raises(InputError, match=r"exit status 1\): .*Input/output error"):
         list(JournaldSource(None, journalctl=script).batches(None, threading.Event()))
 
+
+
+def test_a_hosts_journal_mounted_in_a_container_is_found_without_a_directory_flag(
+    journal: Any, tmp_path: Path
+) -> None:
+    """journalctl alone reads only the journal of /etc/machine-id; a container has another id
+    (or none), so the host's journal directory is named explicitly."""
+    host_id, container_id = "ab" * 16, "cd" * 16
+    persistent, runtime = tmp_path / "var-log-journal", tmp_path / "run-log-journal"
+    host = type(journal)(persistent / host_id, journal.binary)
+    host.append(kernel_entries(host, BOOT_A, 0, 2))
+    machine_id = tmp_path / "machine-id"
+    journals = (str(persistent), str(runtime))
+
+    machine_id.write_text(container_id + "\n")
+    def source() -> JournaldSource:
+        return JournaldSource(None, system_journals=journals, machine_id_file=str(machine_id))
+
+    in_container = source()
+    assert in_container.directory == persistent
+    in_container.check()
+    messages, _, _ = read(in_container, None, 2)
+    assert messages == [SYN.format(port=n) for n in range(2)]
+
+    machine_id.unlink()  # no machine id at all (a slim image)
+    assert source().directory == persistent
+
+    machine_id.write_text(host_id + "\n")  # on the host itself: journalctl's own default
+    assert source().directory is None
