@@ -165,23 +165,26 @@ class FluentdSink:
         chunk_id = new_chunk_id()
         message = packed_forward(tag, pack_entries(docs), len(docs), chunk_id)
         while True:
-            if self.spool_error is not None:
-                self.delivery.not_delivered += len(docs)
-                return
             try:
                 self._queue.append(self.spool.add(message, len(docs), chunk_id))
                 self._full_warned = False
+                if self.spool_error is not None:
+                    self.spool_error = None
+                    self.warn(f"spool {self.spool.directory} can be written again")
                 return
             except OSError as exc:
                 # a full disk, a removed directory, permissions: the events cannot be kept, so
-                # they are not sent either (only spooled messages may go out: at-least-once)
-                self.spool_error = f"cannot write the spool {self.spool.directory}: " + (
-                    exc.strerror or str(exc)
-                )
-                self.warn(
-                    f"{self.spool_error}; this and every later batch is counted as not "
-                    "delivered (free space, fix the directory, or give another --spool DIR)"
-                )
+                # they are not sent either (only spooled messages may go out: at-least-once).
+                # Each later batch tries again; the problem is said once until it goes away.
+                if self.spool_error is None:
+                    self.warn(
+                        f"cannot write the spool {self.spool.directory}: "
+                        f"{exc.strerror or exc}; events that cannot be kept are counted as not "
+                        "delivered (free space, fix the directory, or give another --spool DIR)"
+                    )
+                self.spool_error = exc.strerror or str(exc)
+                self.delivery.not_delivered += len(docs)
+                return
             except SpoolFullError:
                 if not self._full_warned:
                     self._full_warned = True

@@ -262,18 +262,27 @@ def test_a_spool_that_cannot_be_written_is_a_clear_warning_and_counted(
     spool = tmp_path / "spool"
     sink = open_test_sink(f"127.0.0.1:{unused_port()}", spool, deadline_secs=0.3)
     shutil.rmtree(spool)  # the directory is gone (a cleanup job, a full or read-only disk)
-    docs = make_docs(3)
-    delivery = ship(sink, docs)  # no traceback: the sink never raises OSError
-    assert delivery.not_delivered == len(docs) and delivery.created == 0
-    problems = [w for w in sink.warnings if "cannot write the spool" in w]  # type: ignore[attr-defined]
+    lost = make_docs(1)
+    kept = make_docs(2)[len(lost) :]
+    sink.send(lost)  # no traceback: the sink never raises OSError
+    sink.send(lost)  # said once, counted every time
+    spool.mkdir()  # the disk is back: the next batch is kept again
+    sink.send(kept)
+    delivery = sink.close()
+    assert delivery.not_delivered == 2 * len(lost) + len(kept) and delivery.created == 0
+    assert sum(int(name.split("-")[1]) for name in spooled(spool)) == len(kept)
+    warnings = sink.warnings  # type: ignore[attr-defined]
+    problems = [w for w in warnings if "cannot write the spool" in w]
     assert len(problems) == 1 and "No such file or directory" in problems[0]
+    assert any("can be written again" in w for w in warnings)
 
 
 def test_a_vanished_spool_file_is_reported_as_such_not_as_fluentd_unreachable(
     receiver: ReceiverFactory, tmp_path: Path, make_docs: Docs, unused_port: Port
 ) -> None:
     port = unused_port()
-    old, new = make_docs(2), make_docs(4)[200:]
+    old = make_docs(2)
+    new = make_docs(4)[len(old) :]
     ship(open_test_sink(f"127.0.0.1:{port}", tmp_path, deadline_secs=0.3), old)
     left = spooled(tmp_path)
     assert left
