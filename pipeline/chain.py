@@ -143,10 +143,15 @@ class Chain:
         """
         self.stats.lines += 1
         kind = self.settings.envelope if self.settings.envelope in RECORD_KINDS else None
+        keys = self.settings.record_keys
+        line = envelopes.structured.line_of(record, keys, kind)
+        if line is not None and CANDIDATE_RE.search(line.encode("utf-8", "surrogatepass")) is None:
+            # most kernel lines are not TCP: without a catalog keyword the line is non-TCP, as
+            # scan_block's prefilter says, whatever its envelope (no need to parse it)
+            self.stats.non_tcp += 1
+            return Miss(MissKind.NON_TCP, "no TCP keyword", RawLine(line))
         try:
-            line, env = envelopes.from_record(
-                record, record_keys=self.settings.record_keys, kind=kind
-            )
+            line, env = envelopes.from_record(record, record_keys=keys, kind=kind)
         except envelopes.EnvelopeError as exc:
             outcome: Event | Miss = Miss(MissKind.INVALID, str(exc), RawLine(_excerpt(record)))
         else:

@@ -66,6 +66,19 @@ def kind_of(record: Record) -> str:
     return "fluentd"
 
 
+_LINE_KEYS = {"journald": ("MESSAGE",), "fluent-bit": ("msg",), "docker": ("log",)}
+
+
+def line_of(record: Record, record_keys: RecordKeys, kind: str | None = None) -> str | None:
+    """The text line a record carries, where its kind keeps it; None when it has none (or not
+    as plain text): a cheap look, before any envelope is parsed."""
+    for key in _LINE_KEYS.get(kind or kind_of(record), record_keys):
+        value = record.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
 def parse(text: str, record_keys: RecordKeys, kind: str | None = None) -> Envelope | None:
     """The envelope of a JSON record line; None when `kind` is forced and the record is not it."""
     if not text.startswith("{"):
