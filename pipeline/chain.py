@@ -145,7 +145,7 @@ class Chain:
         kind = self.settings.envelope if self.settings.envelope in RECORD_KINDS else None
         keys = self.settings.record_keys
         line = envelopes.structured.line_of(record, keys, kind)
-        if line is not None and CANDIDATE_RE.search(line.encode("utf-8", "surrogatepass")) is None:
+        if line is not None and candidate_span(line.encode("utf-8", "surrogatepass"), 0) is None:
             # most kernel lines are not TCP: without a catalog keyword the line is non-TCP, as
             # scan_block's prefilter says, whatever its envelope (no need to parse it)
             self.stats.non_tcp += 1
