@@ -7,7 +7,7 @@ Prints lines/s, TCP events/s and the child's peak RSS (median of the runs).
 from __future__ import annotations
 
 import argparse
-import resource
+import os
 import statistics
 import subprocess
 import sys
@@ -22,40 +22,48 @@ OUT = Path(__file__).resolve().parent / "out"
 ENV = child_env()  # bytecode compiled and used, as installed
 
 
-def run_once(path: Path) -> tuple[float, float, int]:
-    """Wall seconds (start-up included), the run's own seconds (its summary), peak RSS (KiB)."""
+def run_once(path: Path) -> tuple[float, float, float, int]:
+    """Wall seconds (start-up included), the run's own seconds (its summary), CPU seconds
+    (user + system, start-up included: what a loaded machine does not inflate), peak RSS (KiB)."""
     started = time.perf_counter()
-    proc = subprocess.run(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "parse", str(path), "--output", "ndjson"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        check=True,
         env=ENV,
     )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak RSS
+    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise SystemExit(f"ktcp parse failed ({proc.returncode}): {err.decode()}")
     # "ktcp: read 1,000,000 lines in 1.09 s, ..." : reading and parsing, start-up excluded
-    summary = proc.stderr.decode().splitlines()[0]
+    summary = err.decode().splitlines()[0]
     inner = float(summary.split(" in ")[1].split(" s")[0])
-    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: run sizes in increasing order
-    return wall, inner, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return wall, inner, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def measure(label: str, lines: int, share: float, runs: int) -> None:
     OUT.mkdir(exist_ok=True)
     path = OUT / f"{label}-{lines}.log"
     tcp = generate(path, lines, share)
-    walls, inners = [], []
-    rss = 0
+    walls, inners, cpus, peaks = [], [], [], []
     for _ in range(runs):
-        wall, inner, rss = run_once(path)
+        wall, inner, cpu, peak = run_once(path)
         walls.append(wall)
         inners.append(inner)
-    wall, inner = statistics.median(walls), statistics.median(inners)
+        cpus.append(cpu)
+        peaks.append(peak)
+    wall, inner, cpu = statistics.median(walls), statistics.median(inners), statistics.median(cpus)
+    rss = max(peaks)
     print(
         f"{label:>8}: {lines:,} lines ({tcp:,} TCP), median of {runs}: "
         f"wall {wall:.2f} s = {lines / wall:,.0f} lines/s, {tcp / wall:,.0f} TCP events/s; "
         f"without start-up {inner:.2f} s = {lines / inner:,.0f} lines/s, "
-        f"{tcp / inner:,.0f} TCP events/s; peak RSS so far {rss / 1024:.0f} MiB"
+        f"{tcp / inner:,.0f} TCP events/s; CPU {cpu:.2f} s = {lines / cpu:,.0f} lines/s, "
+        f"{tcp / cpu:,.0f} TCP events/s; peak RSS (largest run) {rss / 1024:.1f} MiB"
     )
 
 
