@@ -60,7 +60,15 @@ def blocks(name: str, follow: bool = False, notice: Notice | None = None) -> Ite
             notice(f"reading the local kernel log from {local.name}")
         return local.blocks
     if follow:
-        return follow_files(name.split(FOLLOWED_SEPARATOR))
+        paths = name.split(FOLLOWED_SEPARATOR)
+        if notice is None:
+            return follow_files(paths)
+        # `following FILE` is the readiness signal: every line written from then on is read.
+        return follow_files(
+            paths,
+            on_open=lambda path: notice(f"following {path}"),
+            on_missing=lambda path: notice(f"waiting for {path} to appear"),
+        )
     return read_file(name)
 
 

@@ -12,7 +12,7 @@ import os
 import queue
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from pipeline.errors import InputError
 from pipeline.settings import READ_BLOCK_BYTES
@@ -73,12 +73,17 @@ def follow_file(
     stop: threading.Event | None = None,
     poll_secs: float = DEFAULT_POLL_SECS,
     block_bytes: int = READ_BLOCK_BYTES,
+    on_open: Callable[[str], None] | None = None,
+    on_missing: Callable[[str], None] | None = None,
 ) -> Iterator[Block]:
     """`tail -F`: new whole lines as they are written, across rename and copytruncate rotation.
 
     Waits (polling) for the file to appear or grow; a file replaced under its name is finished
     and the new one read from its start; a truncated file is read again from its start. Ends
     when `stop` is set; a file that cannot be read any more is an InputError naming it.
+    `on_open(path)` is called each time the file is opened and positioned: from then on every
+    line written to it is read. `on_missing(path)` is called when the file is first found
+    absent: it is read from its start once it appears.
     """
     stop = stop or threading.Event()
     poll = min(max(poll_secs, MIN_POLL_SECS), MAX_POLL_SECS)
@@ -88,17 +93,24 @@ def follow_file(
     position = 0
     pending = b""
     skip_existing = not from_start
+    missing = False
     try:
         while not stop.is_set():
             if stream is None:
                 stream = _open_if_present(path)
                 if stream is None:
                     skip_existing = False  # a file that appears later is new: read all of it
+                    if not missing and on_missing is not None:
+                        on_missing(path)
+                    missing = True
                     stop.wait(poll)
                     continue
+                missing = False
                 position = stream.seek(0, os.SEEK_END) if skip_existing else 0
                 skip_existing = False
                 file_id = _first_line_id(stream)
+                if on_open is not None:
+                    on_open(path)
             chunk = stream.read(block_bytes)
             if chunk:
                 lines, pending = split_complete(pending, chunk)
@@ -170,6 +182,8 @@ def follow_files(
     from_start: bool = False,
     stop: threading.Event | None = None,
     poll_secs: float = DEFAULT_POLL_SECS,
+    on_open: Callable[[str], None] | None = None,
+    on_missing: Callable[[str], None] | None = None,
 ) -> Iterator[Block]:
     """`tail -F` of several files at once: one follower thread each, blocks as they come.
 
@@ -179,14 +193,28 @@ def follow_files(
     reader waits for it.
     """
     if len(paths) == 1:
-        yield from follow_file(paths[0], from_start=from_start, stop=stop, poll_secs=poll_secs)
+        yield from follow_file(
+            paths[0],
+            from_start=from_start,
+            stop=stop,
+            poll_secs=poll_secs,
+            on_open=on_open,
+            on_missing=on_missing,
+        )
         return
     stop = stop or threading.Event()
     blocks: queue.Queue[Block | InputError] = queue.Queue(FOLLOW_QUEUE_BLOCKS)
 
     def follow(path: str) -> None:
         try:
-            for block in follow_file(path, from_start=from_start, stop=stop, poll_secs=poll_secs):
+            for block in follow_file(
+                path,
+                from_start=from_start,
+                stop=stop,
+                poll_secs=poll_secs,
+                on_open=on_open,
+                on_missing=on_missing,
+            ):
                 while not stop.is_set():
                     try:
                         blocks.put(block, timeout=poll_secs)

@@ -75,7 +75,8 @@ class AgentProcess:
             if condition(self):
                 return
             if self.proc.poll() is not None:
-                time.sleep(0.2)  # the readers' last lines
+                for reader in self._readers:  # the readers' last lines: until EOF
+                    reader.join(timeout)
                 self._drain()
                 if condition(self):
                     return

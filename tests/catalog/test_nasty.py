@@ -4,7 +4,6 @@ lines and control characters are classified without an exception into the expect
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 from pipeline.chain import decode
@@ -26,12 +25,10 @@ def test_each_nasty_line_lands_in_its_expected_outcome() -> None:
     expected = json.loads((DATA / "nasty.expected.json").read_text())
     assert len(lines) == len(expected)
     chain = bare_chain()
-    started = time.perf_counter()
     for line, want in zip(lines, expected, strict=True):
         outcome = chain.process(RawLine(decode(line)))
         assert _outcome_name(outcome) == want["outcome"], (want["why"], line[:120])
-    assert time.perf_counter() - started < 5, "a pattern backtracks badly on long lines"
-    assert chain.stats.balanced()
+    assert chain.stats.balanced()  # how long the long lines take: bench/bench_nasty.py
 
 
 def test_invalid_reasons_stay_short_even_for_huge_values() -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.live import Live
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "samples" / "kern.log"
 SEED = (
@@ -179,34 +181,22 @@ def test_a_rotated_in_file_under_the_same_name_does_not_reuse_old_ids(tmp_path: 
 
 
 def test_follow_prints_new_events_as_they_are_written_and_across_rotation(tmp_path: Path) -> None:
-    import signal
-    import time
-
     log = tmp_path / "kern.log"
     log.write_text("Nov 24 09:59:59 web1 kernel: " + SEED)  # before the start: not shown
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "parse", "--follow", str(log), "-o", "ndjson"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "TZ": "UTC"},
-    )
-    try:
-        time.sleep(2.0)  # let it open the file and seek to its end
+    with Live(["parse", "--follow", str(log), "-o", "ndjson"]) as live:
+        live.wait_for(f"following {log}")  # open, at its end, enrichment loaded
         with log.open("a") as f:
             f.write("Nov 24 10:00:00 web1 kernel: " + SEED.replace("57824", "1111"))
-        assert proc.stdout is not None
-        first = json.loads(proc.stdout.readline())
+        first = json.loads(live.line())
         assert first["source"]["port"] == 1111
         log.rename(tmp_path / "kern.log.1")
         log.write_text("Nov 24 10:00:01 web1 kernel: " + SEED.replace("57824", "2222"))
-        second = json.loads(proc.stdout.readline())
+        second = json.loads(live.line())
         assert second["source"]["port"] == 2222
         assert second["event"]["id"] != first["event"]["id"]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    assert "Traceback" not in err.decode()
-    assert "read 3 lines" in err.decode() or "read 2 lines" in err.decode()
+        _, err = live.stop()
+    assert "Traceback" not in err
+    assert "read 2 lines" in err  # the line before the start is not read
 
 
 def test_no_file_reads_the_local_kernel_log_and_says_which() -> None:
@@ -243,31 +233,20 @@ def test_progress_bar_only_when_a_person_watches(tmp_path: Path) -> None:
 
 
 def test_follow_reads_several_files_at_once(tmp_path: Path) -> None:
-    import signal
-    import time
-
     logs = [tmp_path / "kern.log", tmp_path / "messages"]
     for log in logs:
         log.write_text("")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli", "parse", "-f", *map(str, logs), "-o", "ndjson"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "TZ": "UTC"},
-    )
-    try:
-        time.sleep(2.0)
-        assert proc.stdout is not None
+    with Live(["parse", "-f", *map(str, logs), "-o", "ndjson"]) as live:
+        for log in logs:
+            live.wait_for(f"following {log}")
         ports = []
         for log, port in ((logs[1], "3333"), (logs[0], "4444")):  # the second file first
             with log.open("a") as f:
                 f.write("Nov 24 10:00:00 web1 kernel: " + SEED.replace("57824", port))
-            ports.append(json.loads(proc.stdout.readline())["source"]["port"])
+            ports.append(json.loads(live.line())["source"]["port"])
         assert ports == [3333, 4444]
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    assert "Traceback" not in err.decode()
+        _, err = live.stop()
+    assert "Traceback" not in err
 
 
 def test_follow_without_files_is_a_usage_error() -> None:

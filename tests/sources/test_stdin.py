@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.sources.stdin import read_stdin
 
 DATA = Path(__file__).parent.parent / "data" / "sources"
-WAIT_SECS = 10.0
+WAIT_SECS = 60.0  # a bound for a hung reader, not a performance target
 
 # The child echoes each block it gets from read_stdin, so the parent sees when a line came out.
 CHILD = """

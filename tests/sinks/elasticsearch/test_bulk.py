@@ -79,7 +79,8 @@ def test_an_unreachable_node_is_given_up_after_the_deadline() -> None:
     sink.send(docs)
     sink.send(docs)  # after giving up, later documents are counted at once
     delivery = sink.close()
-    assert 2 <= time.monotonic() - started < 10
+    assert time.monotonic() - started >= 2  # it kept trying for the whole deadline (no upper
+    # bound: how long giving up takes on a loaded machine is not behaviour)
     assert delivery.not_delivered == 2 * len(docs) == delivery.total
     assert said[0].startswith(f"Elasticsearch at http://127.0.0.1:{port} is not taking documents")
     assert said[-1].startswith(f"giving up on Elasticsearch at http://127.0.0.1:{port}")

@@ -14,6 +14,7 @@ lib/fluent/plugin/in_forward.rb (generate_helo, check_ping, generate_pong).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -93,6 +94,9 @@ class ForwardReceiver:
             lst, self._listener = self._listener, None
             conns, self._conns = self._conns, []
         if lst is not None:
+            # Wakes the accepting thread and unbinds the port now, not at its next poll.
+            with contextlib.suppress(OSError):
+                lst.shutdown(socket.SHUT_RDWR)
             lst.close()
         for conn in conns:
             try:
@@ -227,8 +231,8 @@ class ForwardReceiver:
             )
         if crash:
             self.crash_after_messages = None
-            self._crashed.set()
             self.stop()
+            self._crashed.set()  # only now: the port is free for a restart
             return False
         try:
             tag, entries, option, mode = _decode(message)

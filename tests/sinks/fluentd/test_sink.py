@@ -30,6 +30,7 @@ Docs = Callable[[int], list[dict[str, Any]]]
 Port = Callable[[], int]
 
 BATCH = 100
+WAIT_SECS = 120.0  # a bound for a hung process, not a performance target
 
 
 def ship(sink: FluentdSink, docs: list[dict[str, Any]]) -> Any:
@@ -106,8 +107,7 @@ def test_receiver_killed_mid_stream_and_restarted_loses_nothing(
     r = receiver(crash_after_messages=4).start()
 
     def restart() -> None:
-        if r.wait_crashed(30):
-            time.sleep(0.3)
+        if r.wait_crashed(WAIT_SECS):
             r.start()
 
     threading.Thread(target=restart, daemon=True).start()
@@ -227,14 +227,18 @@ def test_sigterm_keeps_unsent_events_and_the_next_run_sends_them_first(
     assert proc.stdin is not None
     proc.stdin.write(lines * 50)  # over 500 events: full batches, spooled and sent
     proc.stdin.flush()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + WAIT_SECS
     while not (spool.exists() and spooled(spool)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    proc.stdin.write(lines * 10)  # more, partly still in the reader's batch at the signal
+    proc.stdin.write(lines * 10)  # more, with stdin still open
     proc.stdin.flush()
-    time.sleep(0.5)
+    # Signal once every event read is spooled (the batch is flushed at each block read).
+    deadline = time.monotonic() + WAIT_SECS
+    while sum(int(n.split("-")[1]) for n in spooled(spool)) < total:
+        assert time.monotonic() < deadline, "the events read never all reached the spool"
+        time.sleep(0.05)  # polling the spool directory
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
+    _, err = proc.communicate(timeout=WAIT_SECS)
     assert proc.returncode == 1, err.decode()
     assert sum(int(n.split("-")[1]) for n in spooled(spool)) == total
     assert f"not delivered {total:,}".encode() in err
