@@ -17,7 +17,9 @@ import orjson
 from pipeline import envelopes, identity
 from pipeline.catalog import Invalid, Match, candidate_span, classify
 from pipeline.catalog.base import KernelMessage
+from pipeline.catalog.locate import locate
 from pipeline.clock import Clock, utc_now
+from pipeline.envelopes import unknown_prefix
 from pipeline.events import Event
 from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine
 from pipeline.settings import MAX_LINE_BYTES, ParseSettings
@@ -178,6 +180,9 @@ class Chain:
             reason = f"{found.family.action} ({found.variant}): {found.reason}"
             return Miss(MissKind.INVALID, reason, raw, env.message)
         if not isinstance(found, Match):
+            rescued = _rescue(env)
+            if rescued is not None:
+                return self._event(rescued[1], rescued[0], raw)
             kind = MissKind.UNMATCHED if found.tcp_looking else MissKind.NON_TCP
             return Miss(kind, found.reason, raw, env.message)
         return self._event(found, env, raw)
@@ -229,4 +234,21 @@ class Chain:
             host=host,
             severity=severity,
             peer=peer,
+            truncated=found.truncated,
         )
+
+
+def _rescue(env: Envelope) -> tuple[Envelope, Match] | None:
+    """The fallback: a catalog message further into a line no envelope fully claimed.
+
+    Only lines that gave no event reach it, so the common path never pays for it.
+    """
+    text, repeat_count = unknown_prefix.split_count_suffix(env.message)
+    located = locate(text)
+    if located is None:
+        return None
+    prefix = unknown_prefix.read(text[: located.start])
+    if prefix is None:
+        return None
+    message = text[located.start :]
+    return unknown_prefix.wrap(env, prefix, message, repeat_count), located.match

@@ -88,6 +88,9 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("ktcp.time.source", "keyword", "envelope / boot-time / ingest"),
     FieldSpec("ktcp.time.inferred", "boolean", "true when the year was inferred"),
     FieldSpec("ktcp.envelope", "keyword", "the envelope the line arrived in"),
+    FieldSpec("ktcp.prefix", "keyword", "text before the message that no envelope claimed"),
+    FieldSpec("ktcp.repeat.count", "long", "logwatch `N Time(s)`: lines this one stands for"),
+    FieldSpec("ktcp.truncated", "boolean", "message cut at its tail; only complete fields set"),
     FieldSpec("ktcp.parser.version", "keyword", "ktcp version that produced the event"),
 )
 
@@ -226,6 +229,12 @@ def to_document(event: Event) -> dict[str, Any]:
         else {"source": event.time_source.value}
     )
     ktcp["envelope"] = env.name
+    if env.prefix is not None:
+        ktcp["prefix"] = env.prefix
+    if env.repeat_count is not None:
+        ktcp["repeat"] = {"count": env.repeat_count}
+    if event.truncated:
+        ktcp["truncated"] = True
     ktcp["parser"] = {"version": PARSER_VERSION}
     doc["ktcp"] = ktcp
     return doc

@@ -36,3 +36,4 @@ class Event:
     host: str | None
     severity: int | None
     peer: PeerInfo | None = None  # filled by enrichment
+    truncated: bool = False  # the message was cut at its tail: only its complete fields are set

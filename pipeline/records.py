@@ -36,6 +36,8 @@ class Envelope:
     sequence: int | None = None  # the kmsg sequence number (/dev/kmsg, Fluent Bit in_kmsg)
     record_id: str | None = None  # the journal's own position: `__SEQNUM_ID:__SEQNUM`
     ident: str | None = None  # syslog tag / SYSLOG_IDENTIFIER; non-kernel idents are not TCP events
+    prefix: str | None = None  # text before the message that no envelope claimed (unknown-prefix)
+    repeat_count: int | None = None  # logwatch `N Time(s)`: the message stands for N lines
     extra: dict[str, str] = field(default_factory=dict)
 
 

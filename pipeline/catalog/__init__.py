@@ -35,6 +35,7 @@ from pipeline.catalog import (
     window_shrink,
 )
 from pipeline.catalog.base import Family, KernelMessage, Wording
+from pipeline.catalog.truncation import truncated_message
 
 # In the order of the family table of docs/KERNEL-MESSAGES.md.
 FAMILIES: tuple[Family, ...] = (
@@ -157,6 +158,10 @@ def _raw_span() -> CandidateSpan | None:
 # The block scanner's search: `candidate_span(data, pos)`; the public path is the reference.
 candidate_span: CandidateSpan = _raw_span() or _public_span
 
+
+# What may follow a wording's match without being more text: the trailing dot some kernels
+# print and stray whitespace (a line whose match leaves anything else is checked for a cut).
+TAIL_NOISE = " .\t"
 _REASON_INPUT_CHARS = 60  # a bad value is quoted in the miss reason, cut to this length
 
 
@@ -165,6 +170,7 @@ class Match:
     family: Family
     message: KernelMessage
     wording: Wording | None = None
+    truncated: bool = False  # the text ends inside the wording: only its complete fields are set
 
     @property
     def level(self) -> int:
@@ -218,7 +224,11 @@ def classify(message: str) -> Match | NoMatch | Invalid:
         found = family.match(message)
         if found is None:
             continue
-        wording, groups = found
+        wording, groups, end = found
+        if end != len(message) and message[end:].strip(TAIL_NOISE):
+            cut = truncated_message(family, message)  # a longer wording cut off at the tail?
+            if cut is not None:
+                return Match(family, cut[1], cut[0], truncated=True)
         try:
             return Match(family, family.model.model_validate(groups), wording)
         except ValidationError as exc:
@@ -226,6 +236,38 @@ def classify(message: str) -> Match | NoMatch | Invalid:
     if gap or _TCP_LOOKING_RE.match(message):
         return NoMatch(True, "TCP-family line that matches no catalog wording")
     return NoMatch(False, "not a TCP-family message")
+
+
+def families_in(message: str) -> list[Family]:
+    """The families whose keywords occur in `message`, in the order they first occur."""
+    found: list[Family] = []
+    for hit in _DISPATCH_RE.finditer(message):
+        family = _KEYWORDS[hit.group()][0]
+        if family not in found:
+            found.append(family)
+    return found
+
+
+def match_whole(message: str) -> Match | None:
+    """A wording that spans all of `message` (trailing dots and spaces aside), or one it is a
+    cut-off start of; None otherwise. For text found inside a longer line (catalog.locate)."""
+    families = families_in(message)
+    for family in families:
+        found = family.match(message)
+        if found is None:
+            continue
+        wording, groups, end = found
+        if message[end:].strip(TAIL_NOISE):
+            continue
+        try:
+            return Match(family, family.model.model_validate(groups), wording)
+        except ValidationError:
+            continue
+    for family in families:
+        cut = truncated_message(family, message)
+        if cut is not None:
+            return Match(family, cut[1], cut[0], truncated=True)
+    return None
 
 
 def _short_errors(exc: ValidationError) -> str:
@@ -248,5 +290,7 @@ __all__ = [
     "NoMatch",
     "candidate_span",
     "classify",
+    "families_in",
     "looks_like_tcp",
+    "match_whole",
 ]

@@ -118,6 +118,15 @@ class Wording:
     )
     level: int | None = None  # kernel level when it differs from the family's
 
+    def fields(self, groups: dict[str, Any]) -> dict[str, Any]:
+        """Model input from a match's named groups: unset groups dropped, converted, fixed."""
+        fields = {k: v for k, v in groups.items() if v is not None}
+        if self.convert is not None:
+            fields = self.convert(fields)
+        fields.update(self.fixed)
+        fields["variant"] = self.variant
+        return fields
+
 
 @dataclass(frozen=True, slots=True)
 class Family:
@@ -140,16 +149,12 @@ class Family:
     # must not make a line a candidate by themselves; they still pick this family.
     routing_only_keywords: tuple[str, ...] = ()
 
-    def match(self, message: str) -> tuple[Wording, dict[str, Any]] | None:
+    def match(self, message: str) -> tuple[Wording, dict[str, Any], int] | None:
+        """The first wording matching at the start of `message`: its fields and where it ends."""
         for wording in self.wordings:
             m = wording.regex.match(message)
             if m is not None:
-                groups = {k: v for k, v in m.groupdict().items() if v is not None}
-                if wording.convert is not None:
-                    groups = wording.convert(groups)
-                groups.update(wording.fixed)
-                groups["variant"] = wording.variant
-                return wording, groups
+                return wording, wording.fields(m.groupdict()), m.end()
         return None
 
 

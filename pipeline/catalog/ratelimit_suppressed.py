@@ -2,7 +2,8 @@
 
 lib/ratelimit.c `%s: %d callbacks suppressed` (`net_ratelimit` for the networking budget shared
 by every family, or the printk_ratelimited() caller's function) and, before the generic limiter,
-kernel/printk.c `printk: %d messages suppressed.`. The count covers messages of *any* family
+kernel/printk.c `printk: %d messages suppressed.`, and before that (2.4, early 2.6) net/core/utils.c
+net_ratelimit()'s own `NET: %d messages suppressed.`. The count covers messages of *any* family
 (or subsystem, for other functions), so it is an event of its own and never attached to the
 next line. Only networking limiters are TCP-family events: `net_ratelimit` and functions of the
 network stack (tcp_*, inet_*, nf_*, ...); `kauditd_printk_skb: N callbacks suppressed` and other
@@ -46,6 +47,10 @@ FAMILY = Family(
         Wording(
             "messages-suppressed",
             re.compile(r"printk: (?P<count>\d+) messages suppressed\.?"),
+        ),
+        Wording(  # 2.4 and the first 2.6 releases: net_ratelimit() printed its own summary
+            "net-messages-suppressed",
+            re.compile(r"NET: (?P<count>\d+) messages suppressed\.?"),
         ),
     ),
     keywords=("messages suppressed", "net_ratelimit"),

@@ -51,9 +51,13 @@ class WindowShrink(KernelMessage):
 
     @computed_field(description="bytes in flight: (snd_nxt - snd_una) mod 2^32")  # type: ignore[prop-decorator]
     @property
-    def bytes_outstanding(self) -> int:
-        """Bytes in flight; sequence numbers are u32 and wrap."""
-        return (self.snd_nxt - self.snd_una) % 2**32
+    def bytes_outstanding(self) -> int | None:
+        """Bytes in flight; sequence numbers are u32 and wrap. Unknown on a line cut short."""
+        una: int | None = self.snd_una  # None only in catalog.truncation's model
+        nxt: int | None = self.snd_nxt
+        if una is None or nxt is None:
+            return None
+        return (nxt - una) % 2**32
 
 
 def _hide_loopback4_ipv6(groups: dict[str, Any]) -> dict[str, Any]:

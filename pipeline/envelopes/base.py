@@ -142,15 +142,15 @@ def nest(outer: Envelope, inner: Envelope) -> Envelope:
             wall_time=clock.wall_time,
             naive_time=clock.naive_time,
             year_missing=clock.year_missing,
-            uptime=_first(inner.uptime, outer.uptime),
-            severity=_first(inner.severity, outer.severity),
-            facility=_first(inner.facility, outer.facility),
-            priority=_first(inner.priority, outer.priority),
-            host=_first(inner.host, outer.host),
-            boot_id=_first(inner.boot_id, outer.boot_id),
-            sequence=_first(inner.sequence, outer.sequence),
-            record_id=_first(inner.record_id, outer.record_id),
-            ident=_first(inner.ident, outer.ident),
+            uptime=first_set(inner.uptime, outer.uptime),
+            severity=first_set(inner.severity, outer.severity),
+            facility=first_set(inner.facility, outer.facility),
+            priority=first_set(inner.priority, outer.priority),
+            host=first_set(inner.host, outer.host),
+            boot_id=first_set(inner.boot_id, outer.boot_id),
+            sequence=first_set(inner.sequence, outer.sequence),
+            record_id=first_set(inner.record_id, outer.record_id),
+            ident=first_set(inner.ident, outer.ident),
             extra=outer.extra | inner.extra,
         )
     )
@@ -167,5 +167,5 @@ def with_priority(envelope: Envelope) -> Envelope:
     return envelope
 
 
-def _first(a: _T | None, b: _T | None) -> _T | None:
+def first_set(a: _T | None, b: _T | None) -> _T | None:
     return a if a is not None else b

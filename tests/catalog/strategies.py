@@ -904,3 +904,11 @@ def _printk(draw: Draw) -> Case:
     return f"printk: {n} messages suppressed.", base(
         RS, "messages-suppressed", None, **{"ktcp.suppressed.count": n}
     )
+
+
+@fmt(RS, "net-messages-suppressed", "NET: %d messages suppressed.")
+def _net_summary(draw: Draw) -> Case:
+    n = draw(counts)
+    return f"NET: {n} messages suppressed.", base(
+        RS, "net-messages-suppressed", None, **{"ktcp.suppressed.count": n}
+    )
