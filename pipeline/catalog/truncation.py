@@ -4,8 +4,9 @@ Ticket systems, terminals and mail clients cut long lines (`... Sending cookies.
 count`, a window-shrink line cut inside its second number). A wording matches such a text
 *partially* when the text ends before the pattern does; the `regex` module reports exactly that.
 A named group that ends where the text ends may have been cut, so it is dropped; the others are
-complete. A truncated message gives an event only when at least one field is complete, so a bare
-name (`Treason uncloaked!`) never becomes one.
+complete. Only families whose keyword the text holds are tried (the keyword names the family
+without doubt), and the text must end inside the wording: prose that goes on after a message's
+name (`Treason uncloaked in my logs`) diverges from every wording and gives nothing.
 
 Off the hot path: only texts no wording matches whole come here.
 """
@@ -21,10 +22,6 @@ from pydantic import ValidationError, create_model
 
 from pipeline.catalog.base import Family, KernelMessage, Wording
 
-# Groups that are set from the wording itself, not read from the text.
-_NOT_READ = frozenset({"variant"})
-
-
 def partial_fields(wording: Wording, text: str) -> dict[str, Any] | None:
     """The complete fields of `text` read as `wording` cut at its tail, or None.
 
@@ -39,8 +36,6 @@ def partial_fields(wording: Wording, text: str) -> dict[str, Any] | None:
         for name, value in m.groupdict().items()
         if value is not None and m.end(name) < end
     }
-    if not complete:
-        return None
     try:
         return wording.fields(complete)
     except KeyError:  # the converter needs a group the cut removed: keep the raw ones
@@ -54,7 +49,7 @@ def truncated_message(family: Family, text: str) -> tuple[Wording, KernelMessage
     """The first wording of `family` that `text` is a cut-off prefix of, as a model."""
     for wording in family.wordings:
         fields = partial_fields(wording, text)
-        if fields is None or not set(fields) - _NOT_READ - set(wording.fixed):
+        if fields is None:
             continue
         try:
             return wording, truncated_model(family.model).model_validate(fields)

@@ -102,7 +102,8 @@ FAMILY = Family(
             convert=_hide_loopback4_ipv6,
         ),
     ),
-    keywords=("shrinks window", "shrunk window", "Probing zero-window"),
+    # `Treason uncloaked` names the family even when a line is cut before `shrinks window`.
+    keywords=("shrinks window", "shrunk window", "Probing zero-window", "Treason uncloaked"),
     namespace="window",
     level=7,
     event_type=("connection", "info"),

@@ -49,19 +49,27 @@ _ANY_FAC_LEVEL = rf"(?:{_FACILITIES})\.(?:{_LEVELS})"
 _TAIL_RE = re.compile(
     r"(?:^|(?<=\s))"
     rf"(?:(?P<date>{_SYSLOG_DATE})\s+|(?P<iso>{_ISO_DATE})\s+)?"
-    rf"(?:(?!{_ANY_FAC_LEVEL}\s)(?P<host>[A-Za-z0-9][\w.-]*)\s+(?=(?:{_ANY_FAC_LEVEL}\s+)?{_TAG}))?"
+    rf"(?:(?!{_ANY_FAC_LEVEL}\s)(?P<host>[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)\s+(?=(?:{_ANY_FAC_LEVEL}\s+)?{_TAG}))?"
     rf"(?:{_FAC_LEVEL}\s+)?"
     rf"(?:(?P<tag>{_TAG})\s*)?"
     r"(?:\[\s*(?P<uptime>\d+\.\d+)\](?:\[\s*[TC]\d+\])?\s*)?"
     r"\Z"
 )
 _COUNT_BEFORE_RE = re.compile(r"(?:^|(?<=\s))(?P<count>\d+) Time\(s\):?\s*")
-_COUNT_AFTER_RE = re.compile(r"(?:\s*:|\.\.\.:)?\s+(?P<count>\d+) Time\(s\)\s*\Z")
-# A plain lowercase word (punctuation allowed after it): two of them in the unread text, or a
-# plain word right before the message, make the prefix prose.
+# logwatch's kernel section cuts long messages: `<start of message> ...:  3 Time(s)`.
+_COUNT_AFTER_RE = re.compile(r"(?:\s*\.\.\.)?\s*:\s+(?P<count>\d+)\s*Time\(s\)\s*\Z")
+# What log plumbing never holds: two plain lowercase words (punctuation allowed after them), a
+# plain word right before the message, a common English word, or letters outside ASCII (a
+# sentence in another language: `日志中出现大量 nf_conntrack: ...`).
 _PROSE_WORD_RE = re.compile(r"[a-z]{2,}[,.;:!?]?")
 _PLAIN_WORD_RE = re.compile(r"[A-Za-z]+")
 _PROSE_WORDS = 2
+_ENGLISH = frozenset(
+    "a an the i my we our you your it this that these those is are was were be been have has "
+    "had get gets got getting see seeing saw keep keeps in on at of from for with and or but "
+    "when why how what which where message messages error errors log logs warning says said "
+    "shows showed appear appears appearing like lot lots many".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +135,12 @@ def read(prefix: str) -> Prefix | None:
 def _is_prose(unread: str) -> bool:
     if not unread:
         return False
+    if any(c.isalpha() and not c.isascii() for c in unread):
+        return True
     words = unread.split()
     if _PLAIN_WORD_RE.fullmatch(words[-1]):
+        return True
+    if any(w.strip(",.;:!?\"'()").lower() in _ENGLISH for w in words):
         return True
     return sum(1 for w in words if _PROSE_WORD_RE.fullmatch(w)) >= _PROSE_WORDS
 
