@@ -58,9 +58,15 @@ def truncated_message(family: Family, text: str) -> tuple[Wording, KernelMessage
     return None
 
 
+# A lazy quantifier's `?` (`*?`, `+?`, `??`, `{m,n}?`). Laziness picks among matches but never
+# changes what a pattern can match, and `regex` reports false partial matches with lazy
+# quantifiers, so they are made greedy for the partial test.
+_LAZY_RE = re.compile(r"(?<!\\)([*+?}])\?")
+
+
 @cache
 def _partial_regex(pattern: re.Pattern[str]) -> regex.Pattern[str]:
-    return regex.compile(pattern.pattern, pattern.flags & ~re.UNICODE)
+    return regex.compile(_LAZY_RE.sub(r"\1", pattern.pattern), pattern.flags & ~re.UNICODE)
 
 
 @cache
