@@ -22,6 +22,7 @@ from pydantic import ValidationError, create_model
 
 from pipeline.catalog.base import Family, KernelMessage, Wording
 
+
 def partial_fields(wording: Wording, text: str) -> dict[str, Any] | None:
     """The complete fields of `text` read as `wording` cut at its tail, or None.
 
