@@ -64,76 +64,13 @@ _COUNT_AFTER_RE = re.compile(r"(?:\s*\.\.\.)?\s*:\s+(?P<count>\d+)\s*Time\(s\)\s
 _PROSE_WORD_RE = re.compile(r"[a-z]{2,}[,.;:!?]?")
 _PLAIN_WORD_RE = re.compile(r"[A-Za-z]+")
 _PROSE_WORDS = 2
-_ENGLISH = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "i",
-        "my",
-        "we",
-        "our",
-        "you",
-        "your",
-        "it",
-        "this",
-        "that",
-        "these",
-        "those",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "have",
-        "has",
-        "had",
-        "get",
-        "gets",
-        "got",
-        "getting",
-        "see",
-        "seeing",
-        "saw",
-        "keep",
-        "keeps",
-        "in",
-        "on",
-        "at",
-        "of",
-        "from",
-        "for",
-        "with",
-        "and",
-        "or",
-        "but",
-        "when",
-        "why",
-        "how",
-        "what",
-        "which",
-        "where",
-        "message",
-        "messages",
-        "error",
-        "errors",
-        "log",
-        "logs",
-        "warning",
-        "says",
-        "said",
-        "shows",
-        "showed",
-        "appear",
-        "appears",
-        "appearing",
-        "like",
-        "lot",
-        "lots",
-        "many",
-    ]
+_ENGLISH_WORDS = (
+    "a an the i my we our you your it this that these those is are was were be been have has "
+    "had get gets got getting see seeing saw keep keeps in on at of from for with and or but "
+    "when why how what which where message messages error errors log logs warning says said "
+    "shows showed appear appears appearing like lot lots many "
 )
+_ENGLISH = frozenset(_ENGLISH_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
