@@ -10,7 +10,8 @@ message, is read, and only in the shapes syslog and dmesg print:
     [syslog date] [host kern.level|host] kernel: [ [uptime] ]
 
 - `[uptime]` only with both brackets: `345.678901]` may have lost digits, so it is not read;
-- the host only when the program name `kernel:` follows it (syslog's HOST TAG order);
+- the host only when the program name `kernel:` follows it (syslog's HOST TAG order) and it
+  holds a letter or is an IPv4 address (a bare number in front is a line or message count);
 - the date only as a whole syslog (`Feb 21 09:38:25`) or ISO 8601 time; a relay's own stamp in
   another shape (`[2017/02/21 09:38:25]`) is the relay's time, not the kernel's, so it stays text;
 - a logwatch `N Time(s)` count, before the message or after it (`...: N Time(s)`).
@@ -41,6 +42,8 @@ _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _SYSLOG_DATE = rf"{_MONTH} {{1,2}}\d{{1,2}} \d\d:\d\d:\d\d(?:\.\d+)?"
 _ISO_DATE = r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
 _TAG = r"(?:kernel|klogd|vmunix)(?:\[\d*\])?:"
+# A name with a letter (not ending in `.`, so `e.g.` is no host) or an IPv4 address.
+_HOST = r"(?=[\w.-]*[A-Za-z])[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?|\d{1,3}(?:\.\d{1,3}){3}"
 _FACILITIES = "|".join(re.escape(name) for name in FACILITY_NAMES)
 _LEVELS = "|".join(LEVEL_NAMES)
 _FAC_LEVEL = rf"(?P<facility>{_FACILITIES})\.(?P<level>{_LEVELS})"
@@ -49,7 +52,7 @@ _ANY_FAC_LEVEL = rf"(?:{_FACILITIES})\.(?:{_LEVELS})"
 _TAIL_RE = re.compile(
     r"(?:^|(?<=\s))"
     rf"(?:(?P<date>{_SYSLOG_DATE})\s+|(?P<iso>{_ISO_DATE})\s+)?"
-    rf"(?:(?!{_ANY_FAC_LEVEL}\s)(?P<host>[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)\s+(?=(?:{_ANY_FAC_LEVEL}\s+)?{_TAG}))?"
+    rf"(?:(?!{_ANY_FAC_LEVEL}\s)(?P<host>{_HOST})\s+(?=(?:{_ANY_FAC_LEVEL}\s+)?{_TAG}))?"
     rf"(?:{_FAC_LEVEL}\s+)?"
     rf"(?:(?P<tag>{_TAG})\s*)?"
     r"(?:\[\s*(?P<uptime>\d+\.\d+)\](?:\[\s*[TC]\d+\])?\s*)?"
