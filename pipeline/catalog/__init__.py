@@ -16,6 +16,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
+from pipeline import prose
 from pipeline.catalog import (
     boot_info,
     conntrack_invalid,
@@ -229,6 +230,8 @@ def classify(message: str) -> Match | NoMatch | Invalid:
             cut = truncated_message(family, message)  # a longer wording cut off at the tail?
             if cut is not None:
                 return Match(family, cut[1], cut[0], truncated=True)
+            if prose.after_message(message[end:]):
+                return NoMatch(True, "a sentence follows the message: a mention, not a log line")
         try:
             return Match(family, family.model.model_validate(groups), wording)
         except ValidationError as exc:

@@ -101,7 +101,8 @@ FAMILY = Family(
             fixed={"response": "drop"},
         ),
     ),
-    keywords=("SYN flooding on port", "synflood is possible"),
+    # `SYN flooding` names the family even when a line is cut before `on port`.
+    keywords=("SYN flooding", "synflood is possible"),
     namespace="syn_flood",
     level=6,
     event_type=("connection", "info"),

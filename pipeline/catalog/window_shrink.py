@@ -30,7 +30,14 @@ from pipeline.catalog.base import (
 
 ACTION = "tcp-window-shrink"
 LOOPBACK4_IPV6 = "127.0.0.6"  # include/net/transp_v6.h
-_ADDR = rf"(?P<peer_ip>{IPV4}|{IPV6}):(?P<peer_port>\d+)/(?P<local_port>\d+)"
+# Forum and ticket posters often mask the peer (`195.166.XXX.YYY`, `xx.xx.xxx.xxx`): the rest of
+# the line is still the kernel's, so it is read, and the address is recorded as masked.
+_MASK = r"(?:\d{1,3}|[xXyYzZ*#]{1,3})"
+_MASKED_IPV4 = rf"(?=[\d.]*[xXyYzZ*#]){_MASK}(?:\.{_MASK}){{3}}"
+_ADDR = (
+    rf"(?:(?P<peer_ip>{IPV4}|{IPV6})|(?P<peer_masked>{_MASKED_IPV4})):"
+    r"(?P<peer_port>\d+)/(?P<local_port>\d+)"
+)
 _SEQ = r"(?P<snd_una>\d+):(?P<snd_nxt>\d+)"
 
 
@@ -48,6 +55,9 @@ class WindowShrink(KernelMessage):
     ipv6_peer_hidden: bool | None = Field(
         None, description="pre-2.6.29 line printed 127.0.0.6 for an IPv6 peer: address unknown"
     )
+    peer_masked: bool | None = Field(
+        None, description="the peer address was masked before the line was posted: unknown"
+    )
 
     @computed_field(description="bytes in flight: (snd_nxt - snd_una) mod 2^32")  # type: ignore[prop-decorator]
     @property
@@ -60,11 +70,20 @@ class WindowShrink(KernelMessage):
         return (nxt - una) % 2**32
 
 
-def _hide_loopback4_ipv6(groups: dict[str, Any]) -> dict[str, Any]:
+def _masked(groups: dict[str, Any]) -> dict[str, Any]:
+    """No `source.ip` when the poster masked the peer."""
+    if "peer_masked" in groups:
+        groups["peer_masked"] = True
+    return groups
+
+
+def _peer(groups: dict[str, Any]) -> dict[str, Any]:
+    """Pre-2.6.29 wordings: 127.0.0.6 stands for an IPv6 peer whose address was not printed."""
     if groups.get("peer_ip") == LOOPBACK4_IPV6:
         del groups["peer_ip"]
         groups["ipv6_peer_hidden"] = True
-    return groups
+        return groups
+    return _masked(groups)
 
 
 FAMILY = Family(
@@ -77,6 +96,7 @@ FAMILY = Family(
                 rf"{DYNDBG_PREFIX}{TCP_PREFIX}Peer {_ADDR} unexpectedly shrunk window {_SEQ} "
                 r"\(repaired\)"
             ),
+            convert=_masked,
         ),
         Wording(
             "probing-zero-window",  # 6.6+
@@ -84,6 +104,7 @@ FAMILY = Family(
                 rf"{DYNDBG_PREFIX}{TCP_PREFIX}Probing zero-window on {_ADDR}, seq={_SEQ}, "
                 r"recv (?P<recv_ago_ms>\d+)ms ago, lasting (?P<lasting_ms>\d+)ms"
             ),
+            convert=_masked,
         ),
         Wording(
             "treason-uncloaked",  # 2.4-≈2.6.28
@@ -91,7 +112,7 @@ FAMILY = Family(
                 rf"{TCP_PREFIX}Treason uncloaked! [Pp]eer {_ADDR} shrinks window {_SEQ}\. "
                 r"Repaired\.?"
             ),
-            convert=_hide_loopback4_ipv6,
+            convert=_peer,
         ),
         Wording(
             "bad-what-else",  # early 2.4: snd_una:snd_wnd:snd_nxt
@@ -99,7 +120,7 @@ FAMILY = Family(
                 rf"{TCP_PREFIX}[Pp]eer {_ADDR} shrinks window "
                 r"(?P<snd_una>\d+):(?P<snd_wnd>\d+):(?P<snd_nxt>\d+)\. Bad, what else can I say\?"
             ),
-            convert=_hide_loopback4_ipv6,
+            convert=_peer,
         ),
     ),
     # `Treason uncloaked` names the family even when a line is cut before `shrinks window`.

@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from pipeline import prose
 from pipeline.envelopes.base import (
     FACILITY_NAMES,
     LEVEL_NAMES,
@@ -61,19 +62,6 @@ _TAIL_RE = re.compile(
 _COUNT_BEFORE_RE = re.compile(r"(?:^|(?<=\s))(?P<count>\d+) Time\(s\):?\s*")
 # logwatch's kernel section cuts long messages: `<start of message> ...:  3 Time(s)`.
 _COUNT_AFTER_RE = re.compile(r"(?:\s*\.\.\.)?\s*:\s+(?P<count>\d+)\s*Time\(s\)\s*\Z")
-# What log plumbing never holds: two plain lowercase words (punctuation allowed after them), a
-# plain word right before the message, a common English word, or letters outside ASCII (a
-# sentence in another language: `日志中出现大量 nf_conntrack: ...`).
-_PROSE_WORD_RE = re.compile(r"[a-z]{2,}[,.;:!?]?")
-_PLAIN_WORD_RE = re.compile(r"[A-Za-z]+")
-_PROSE_WORDS = 2
-_ENGLISH_WORDS = (
-    "a an the i my we our you your it this that these those is are was were be been have has "
-    "had get gets got getting see seeing saw keep keeps in on at of from for with and or but "
-    "when why how what which where message messages error errors log logs warning says said "
-    "shows showed appear appears appearing like lot lots many "
-)
-_ENGLISH = frozenset(_ENGLISH_WORDS.split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +99,7 @@ def read(prefix: str) -> Prefix | None:
     tail = _TAIL_RE.search(rest)
     assert tail is not None  # every part is optional: it matches at the end at least
     unread = rest[: tail.start()].strip()
-    if _is_prose(unread):
+    if prose.before_message(unread):
         return None
     uptime = tail.group("uptime")
     naive = wall = None
@@ -134,19 +122,6 @@ def read(prefix: str) -> Prefix | None:
         ident=tail.group("tag").split("[")[0].rstrip(":") if tagged else None,
         repeat_count=count,
     )
-
-
-def _is_prose(unread: str) -> bool:
-    if not unread:
-        return False
-    if any(c.isalpha() and not c.isascii() for c in unread):
-        return True
-    words = unread.split()
-    if _PLAIN_WORD_RE.fullmatch(words[-1]):
-        return True
-    if any(w.strip(",.;:!?\"'()").lower() in _ENGLISH for w in words):
-        return True
-    return sum(1 for w in words if _PROSE_WORD_RE.fullmatch(w)) >= _PROSE_WORDS
 
 
 def wrap(outer: Envelope, prefix: Prefix, message: str, repeat_count: int | None) -> Envelope:
