@@ -49,5 +49,8 @@ def before_message(text: str) -> bool:
 
 
 def after_message(text: str) -> bool:
-    """Whether the text after a whole message is a sentence (`, what does it mean?`)."""
+    """Whether the text after a whole message is a sentence (`, what does it mean?`): words set
+    off by a space or punctuation; bytes glued to the message (escaped garbage) are not."""
+    if not text or not (text[0] in " \t" or text[0] in _PUNCTUATION):  # not a new line
+        return False
     return _sentence_signs(text)
