@@ -271,15 +271,13 @@ def _render_peer(peer: PeerInfo, source: dict[str, Any], ktcp: dict[str, Any]) -
         if peer.as_organization:
             as_["organization"] = {"name": peer.as_organization}
         source["as"] = as_
-    geo = {
-        k: v
-        for k, v in (
-            ("country_iso_code", peer.country_iso_code),
-            ("region_name", peer.region_name),
-            ("city_name", peer.city_name),
-        )
-        if v
-    }
+    geo: dict[str, Any] = {}  # plain tests, not a comprehension: this runs for most events
+    if peer.country_iso_code:
+        geo["country_iso_code"] = peer.country_iso_code
+    if peer.region_name:
+        geo["region_name"] = peer.region_name
+    if peer.city_name:
+        geo["city_name"] = peer.city_name
     if geo:
         source["geo"] = geo
 

@@ -136,3 +136,16 @@ def test_the_raw_prefilter_is_in_use_where_re2_allows_it() -> None:
     assert span is not catalog._public_span
     data = b"eth0: link up\nx PROTO=TCP\nTCP: drop open request from 1.2.3.4/80\n"
     assert span(data, 0) == catalog._public_span(data, 0) == (26, 29)
+    assert span(data, len(data) + 1) is None  # the scanner's position after a last line
+
+
+def test_a_block_ending_inside_a_candidate_line_is_scanned_quietly(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """A block without a final newline (a record stream, a test's join) ends on a candidate."""
+    run = _chain()
+    data = b"eth0: link up\nTCP: drop open request from 1.2.3.4/80"
+    outcomes = list(run.scan_block(data))
+    assert [type(o).__name__ for o in outcomes] == ["Event"]
+    assert run.stats.lines == 2 and run.stats.balanced()
+    assert capfd.readouterr().err == ""

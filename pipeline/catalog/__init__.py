@@ -144,12 +144,15 @@ def _raw_span() -> CandidateSpan | None:
     match = program.Match
 
     def span(data: bytes, pos: int) -> tuple[int, int] | None:
-        found: tuple[int, int] = match(anchor, data, pos, len(data))[0]
+        end = len(data)
+        if pos > end:  # past the last line (RE2 itself would log an error)
+            return None
+        found: tuple[int, int] = match(anchor, data, pos, end)[0]
         return None if found[0] < 0 else found
 
     probe = b"x PROTO=TCP\nTCP: drop open request from 1.2.3.4/80\nnothing\n"
     try:
-        if all(span(probe, p) == _public_span(probe, p) for p in range(len(probe) + 1)):
+        if all(span(probe, p) == _public_span(probe, p) for p in range(len(probe) + 2)):
             return span
     except Exception:  # any surprise from the private API: the public path is used
         return None
