@@ -196,21 +196,23 @@ class Agent:
     def _send(self) -> None:
         """Hand what is waiting to the sink, with the positions it covers; save what is confirmed.
 
-        At most UNCONFIRMED_BATCHES deliveries are unconfirmed at once: past that the loop waits
-        for the sink (back-pressure) and the sources stop being read.
+        Documents go in pieces of `batch_events`; before each, the loop waits until at most
+        UNCONFIRMED_BATCHES pieces are unconfirmed (back-pressure: meanwhile the sources are not
+        read). So a sink's own buffer never fills and `send` never blocks the loop.
         """
-        limit = self.batch_events * UNCONFIRMED_BATCHES
-        while self._sent - self.sink.confirmed > limit:
-            if self.stop.is_set():  # stopping with the sink behind: read again next start
-                self._docs, self._positions, self._pending_since = [], {}, None
-                return
-            self._wait_for_sink()
         docs, self._docs = self._docs, []
-        if docs:
-            for doc in docs:
+        limit = self.batch_events * UNCONFIRMED_BATCHES
+        for start in range(0, len(docs), self.batch_events):
+            while self._sent - self.sink.confirmed > limit:
+                if self.stop.is_set():  # stopping with the sink behind: read again next start
+                    self._positions, self._pending_since = {}, None
+                    return
+                self._wait_for_sink()
+            piece = docs[start : start + self.batch_events]
+            for doc in piece:
                 stamp_ingested(doc)
-            self.sink.send(docs)
-            self._sent += len(docs)
+            self.sink.send(piece)
+            self._sent += len(piece)
             self.sink.flush(0.0)  # hand a partial request over now, do not wait for it
         if self._positions:
             self._unconfirmed.append((self._sent, self._positions))
@@ -354,7 +356,7 @@ def open_sink(
         from pipeline.sinks.elasticsearch.bulk import DEFAULT_CHUNK_DOCS
 
         return open_es(
-            # more than the loop keeps unconfirmed: `send` never waits, the loop does
+            # more than the loop keeps unconfirmed plus one piece: `send` never waits
             chunk_docs=max(DEFAULT_CHUNK_DOCS, settings.batch_events * (UNCONFIRMED_BATCHES + 2)),
             url=settings.elasticsearch,
             api_key=settings.api_key,
