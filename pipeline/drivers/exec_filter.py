@@ -1,13 +1,15 @@
-"""The exec_filter stage: the child process Fluentd's `out_exec_filter` feeds (protocols §2).
+"""The exec_filter stage: the child process Fluentd's `out_exec_filter` feeds (docs/FLUENTD.md).
 
 stdin: Fluentd records, the record only (no tag, no time) - a msgpack stream split anywhere, or
-one JSON object per line. Each record goes through the same Chain as `ktcp parse`, as the JSON
-line it is (the structured-record envelope finds the kernel line under the record keys and the
-`time`/`fluentd_time`/`fluentd_tag` that `<inject>` adds). stdout: one ECS document per event,
-in the format Fluentd's `<parse>` reads, flushed after every batch. Fluentd discards the child's
-stderr, stops reading after one malformed output record and loses data when the child dies, so:
-every record is handled on its own, a bad one is counted and logged (log file and stderr), only
-well-formed records are ever written, and the loop ends only on EOF or SIGTERM.
+one JSON object per line. Each decoded record enters the same Chain as `ktcp parse` through
+`Chain.process_record` (the structured-record envelope finds the kernel line under the record
+keys and the `time`/`fluentd_time`/`fluentd_tag` that `<inject>` adds). stdout: one ECS
+document per event, in the format Fluentd's `<parse>` reads, flushed after every batch.
+Fluentd discards the child's stderr, stops reading after one malformed output record and loses
+data when the child dies, so: every record is handled on its own and counted; every record that
+gives no event and is not plain non-TCP is logged (log file and stderr) and, with an error tag,
+becomes an error record; only well-formed records are ever written; the loop ends only on EOF
+or a signal (the command's interrupt policy, drivers/interrupts.py).
 """
 
 from __future__ import annotations
