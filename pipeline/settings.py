@@ -87,6 +87,7 @@ DEFAULT_FILE_GLOBS = ("/var/log/kern.log*", "/var/log/messages*")  # --source fi
 DEFAULT_AGENT_BATCH_EVENTS = 500  # documents per send; a batch also goes out when the source idles
 DEFAULT_FLUSH_SECS = 0.5  # longest a read event waits for its batch to fill before it is sent
 DEFAULT_STOP_TIMEOUT_SECS = 10.0  # SIGTERM: flush and save within this, then exit 0
+FLUENTD_ACK_TIMEOUT_SECS = 60.0  # an ack later than this: the connection is dead, resend
 DEFAULT_AGENT_SPOOL_MAX_BYTES = 256 << 20  # Fluentd spool bound; a full spool stops reading
 DEFAULT_FILE_POLL_SECS = 0.25  # how often followed files and globs are checked
 FILE_FORGET_SECS = 24 * 3600  # a file gone from every glob this long leaves the state file

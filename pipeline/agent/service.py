@@ -385,6 +385,7 @@ def open_sink(
             on_reject=on_reject,
             warn=log.say,
             stop=stop,
+            ack_timeout_secs=settings.fluentd_ack_timeout_secs,
         )
     import sys
 

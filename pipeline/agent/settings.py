@@ -33,6 +33,7 @@ from pipeline.settings import (
     DEFAULT_STATE_DIR,
     DEFAULT_STOP_TIMEOUT_SECS,
     DEFAULT_TAG_PREFIX,
+    FLUENTD_ACK_TIMEOUT_SECS,
     FluentdSecurity,
     FluentdTls,
     fluentd_transport,
@@ -84,6 +85,7 @@ class AgentSettings(BaseModel):
     fluentd_password: SecretStr | None = None  # KTCP_FLUENTD_PASSWORD
     spool: Path | None = None  # default: <state_dir>/spool
     spool_max_bytes: int = Field(DEFAULT_AGENT_SPOOL_MAX_BYTES, gt=0)
+    fluentd_ack_timeout_secs: float = Field(FLUENTD_ACK_TIMEOUT_SECS, gt=0)
     dead_letter: Path | None = None  # default: <state_dir>/dead-letter.ndjson
     # -- parsing and enrichment
     host: str | None = None  # host.name (default: this machine's name)

@@ -132,3 +132,45 @@ def test_fluentd_that_stops_acknowledging_fills_the_spool_which_drains_after(
     finally:
         assert agent.stop() == 0
         receiver.stop()
+
+
+def test_fluentd_that_takes_messages_but_stops_acking_gets_them_again(
+    tmp_path: Path, start_agent
+) -> None:
+    """Connected but silent: after the ack timeout the spooled messages are sent again."""
+    receiver = _receiver_class()().start()
+    spool = tmp_path / "state" / "spool"
+    log = tmp_path / "kern.log"
+    log.touch()
+    agent = start_agent(
+        "--source", "file", "--path", str(log), "--fluentd", receiver.address,
+        "--state-dir", str(tmp_path / "state"), "--http", "127.0.0.1:0", "--no-enrich",
+        env={"KTCP_FLUENTD_ACK_TIMEOUT_SECS": "2"},
+    )  # fmt: skip
+    base = agent.http
+    try:
+        receiver.unanswered_messages = 1_000_000  # takes every message, acknowledges none
+        with log.open("a") as out:
+            for n in range(0, 100):
+                out.write(
+                    f"Dec  1 04:00:00 node1 kernel: [{n:6d}.000001] TCP: request_sock_TCP: "
+                    f"Possible SYN flooding on port {n}. Sending cookies.  Check SNMP counters.\n"
+                )
+        _wait(lambda: len(receiver.events()) >= 100, "the events received, unacknowledged")
+        assert list(spool.glob("*.fwd")), "unacknowledged messages stay in the spool"
+        _wait(lambda: (tmp_path / "state" / "file.json").exists(), "the position (spooled)")
+
+        receiver.unanswered_messages = 0  # acknowledges again
+        _wait(lambda: not list(spool.glob("*.fwd")), "the spool drained after the ack timeout")
+        ports = {e.record["destination"]["port"] for e in receiver.events()}
+        assert ports == set(range(100))
+        with urllib.request.urlopen(base + "/metrics", timeout=10) as answer:
+            metrics = answer.read().decode()
+        retried = next(
+            float(line.split()[1]) for line in metrics.splitlines()
+            if line.startswith("ktcp_retried_total ")
+        )  # fmt: skip
+        assert retried >= 100
+    finally:
+        assert agent.stop() == 0
+        receiver.stop()

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import RefusedError, UsageError
-from pipeline.settings import FluentdSecurity, FluentdTls
+from pipeline.settings import FLUENTD_ACK_TIMEOUT_SECS, FluentdSecurity, FluentdTls
 from pipeline.sinks.base import Delivery, Document, RejectHandler
 from pipeline.sinks.fluentd.connection import AckingSender
 from pipeline.sinks.fluentd.protocol import (
@@ -40,7 +40,7 @@ from pipeline.sinks.fluentd.spool import (
 from pipeline.sinks.retry import Backoff
 
 WINDOW_CHUNKS = 16  # messages awaiting their ack at once (Fluentd acks each one separately)
-ACK_TIMEOUT_SECS = 60.0  # an ack later than this: assume the connection is dead, resend
+ACK_TIMEOUT_SECS = FLUENTD_ACK_TIMEOUT_SECS
 SOCKET_TIMEOUT_SECS = 10.0  # connect / write timeout of one attempt
 STOP_GRACE_SECS = 2.0  # once asked to stop: wait this long for acks already due, no more
 
