@@ -28,7 +28,7 @@ from pipeline.agent.metrics import AgentMetrics
 from pipeline.agent.settings import AgentSettings, http_address
 from pipeline.chain import Chain
 from pipeline.ecs import stamp_ingested, to_document
-from pipeline.errors import KtcpError
+from pipeline.errors import KtcpError, UsageError
 from pipeline.events import Event
 from pipeline.records import MissKind
 from pipeline.sinks.base import AckingSink, Document
@@ -392,6 +392,24 @@ def open_sink(
     from pipeline.sinks.stdout import NdjsonSink
 
     return NdjsonSink(sys.stdout.buffer, flush_each=True)
+
+
+def check_files(settings: AgentSettings) -> None:
+    """What --check-config adds to validation: the files named exist and open (UsageError)."""
+    from pipeline.enrich import build_resolver
+    from pipeline.enrich.commands import settings_from_options as enrich_settings
+
+    for name, path in (("ca_certs", settings.ca_certs), ("fluentd_ca", settings.fluentd_ca)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"--{name.replace('_', '-')} {path}: not a readable file")
+    build_resolver(
+        enrich_settings(
+            no_enrich=settings.no_enrich,
+            mmdb=settings.mmdb,
+            ip2region=settings.ip2region,
+            isp_overrides=settings.isp_overrides,
+        )
+    )
 
 
 def build_chain(settings: AgentSettings, source: ResumableSource) -> Chain:

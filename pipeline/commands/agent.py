@@ -95,7 +95,8 @@ from pipeline.settings import DEFAULT_HTTP_ADDRESS, DEFAULT_STATE_DIR
 @click.option(
     "--check-config",
     is_flag=True,
-    help="Validate the settings, print them (secrets hidden) and exit.",
+    help="Validate the settings and open the files they name (CA bundles, enrichment "
+    "databases), print the settings (secrets hidden) and exit.",
 )
 def agent_command(config: Path | None, check_config: bool, **flags: Any) -> None:
     """Follow this node's kernel log for ever and deliver every TCP event, at least once.
@@ -105,6 +106,9 @@ def agent_command(config: Path | None, check_config: bool, **flags: Any) -> None
     """
     settings = load_settings(flags, config)
     if check_config:
+        from pipeline.agent.service import check_files
+
+        check_files(settings)
         sys.stdout.buffer.write(
             orjson.dumps(settings.redacted(), option=orjson.OPT_INDENT_2) + b"\n"
         )

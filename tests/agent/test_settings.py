@@ -81,3 +81,12 @@ def test_exactly_one_sink() -> None:
     done = _agent("--stdout", "--fluentd", "127.0.0.1:24224", "--check-config")
     assert done.returncode == 2
     assert b"given: stdout, fluentd" in done.stderr
+
+
+def test_check_config_opens_the_files_the_settings_name(tmp_path: Path) -> None:
+    done = _agent("--stdout", "--mmdb", str(tmp_path / "missing.mmdb"), "--check-config")
+    assert done.returncode == 2
+    assert b"missing.mmdb" in done.stderr
+    done = _agent("--stdout", "--ca-certs", str(tmp_path / "ca.pem"), "--check-config")
+    assert done.returncode == 2
+    assert b"--ca-certs" in done.stderr
