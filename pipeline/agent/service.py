@@ -239,6 +239,8 @@ class Agent:
         if not ready:
             return
         self.dead_letter.flush()
+        if self.dead_letter.error is not None:  # misses not kept: read them again after a fix
+            raise KtcpError(self.dead_letter.error + "; positions not saved")
         for kind, position in ready.items():
             self.store.save(kind, position)
             self.metrics.positions_saved.inc()

@@ -8,6 +8,8 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
+
 SYN = (
     "Dec  1 02:00:00 node1 kernel: [ 9.{n:06d}] TCP: request_sock_TCP: Possible SYN flooding "
     "on port {n}. Sending cookies.  Check SNMP counters.\n"
@@ -89,3 +91,22 @@ def test_auto_says_which_source_it_chose_and_why(tmp_path: Path, start_agent) ->
     assert chosen["reason"] == "--path given"
     agent.wait_docs(1)
     assert agent.stop() == 0
+
+
+def test_a_dead_letter_file_that_cannot_be_written_stops_the_agent_before_saving(
+    tmp_path: Path, start_agent
+) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    log = tmp_path / "kern.log"
+    log.write_text(UNMATCHED.format(n=1) + SYN.format(n=2))
+    state = tmp_path / "state"
+    agent = start_agent(
+        "--source", "file", "--path", str(log), "--state-dir", str(state), "--http", "off",
+        "--stdout", "--dead-letter", "/dev/full",
+    )  # fmt: skip
+    status = agent.proc.wait(60)
+    agent.stop()
+    assert status == 1
+    assert any("/dev/full" in str(e.get("message")) for e in agent.logs)
+    assert not (state / "file.json").exists(), "the lost miss is read again after a fix"
