@@ -14,6 +14,7 @@ or a signal (the command's interrupt policy, drivers/interrupts.py).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -321,12 +322,22 @@ def stderr_log(path: str | None) -> Log:
     """One line per problem on stderr (Fluentd discards it) and, if given, in a log file."""
     target = open(path, "a", encoding="utf-8") if path else None  # noqa: SIM115 - process-long
 
+    lost = 0  # log lines the file did not take (a full disk): said in the next line that fits
+
     def log(text: str) -> None:
+        nonlocal lost
         line = f"{datetime.now(UTC).isoformat(timespec='seconds')} ktcp exec-filter: {text}\n"
         if target is not None:
-            target.write(line)
-            target.flush()
-        sys.stderr.write(line)
-        sys.stderr.flush()
+            try:
+                if lost:
+                    target.write(f"({lost:,} earlier log lines could not be written here)\n")
+                target.write(line)
+                target.flush()
+                lost = 0
+            except OSError:  # a full disk must not end the child: Fluentd would lose data
+                lost += 1
+        with contextlib.suppress(OSError):
+            sys.stderr.write(line)
+            sys.stderr.flush()
 
     return log

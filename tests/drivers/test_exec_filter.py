@@ -395,3 +395,18 @@ def test_event_original_is_the_kernel_line_not_the_record(tmp_path: Path) -> Non
     )
     docs = list(msgpack.Unpacker(io.BytesIO(done.stdout), raw=False))
     assert len(docs) == 1 and docs[0]["event"]["original"] == record["message"]
+
+
+def test_a_log_file_on_a_full_disk_does_not_end_the_child(tmp_path: Path) -> None:
+    # A dead child makes Fluentd lose the records in flight; a full disk must not kill it.
+    records = [{"foo": 1}, tcp_record(), {"message": 12345}, tcp_record()]
+    done = subprocess.run(
+        [*FILTER, *PINNED, "--log-file", "/dev/full"],
+        input=b"".join(msgpack.packb(r) for r in records),
+        capture_output=True,
+        env={**env(tmp_path), "KTCP_LOG_FILE": "/dev/full"},
+        timeout=60,
+    )
+    assert done.returncode == 0 and b"Traceback" not in done.stderr
+    assert len(list(msgpack.Unpacker(io.BytesIO(done.stdout)))) == 2
+    assert done.stderr.count(b"invalid record #") == 2  # stderr still says it
