@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field, TypeAdapter
 from pipeline.catalog import FAMILIES
 from pipeline.catalog.base import Family, KernelMessage
 from pipeline.clock import TimeSource
-from pipeline.records import Envelope, PeerInfo, RawLine
+from pipeline.records import Envelope, PeerInfo, RawLine, fast_init
 
 # One union over every family, discriminated by `action` (= event.action); built once.
 _UNION: Any = Union[tuple(f.model for f in FAMILIES)]  # noqa: UP007 - built at run time
@@ -21,6 +21,7 @@ MESSAGE_ADAPTER: TypeAdapter[Any] = TypeAdapter(
 )
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class Event:
     """One kernel TCP message with everything the contract says about it, before rendering."""
