@@ -19,6 +19,7 @@ from pipeline.catalog import Invalid, Match, candidate_span, classify
 from pipeline.catalog.base import KernelMessage
 from pipeline.catalog.locate import locate
 from pipeline.clock import Clock, utc_now
+from pipeline.enrich import EnrichSettings, build_resolver
 from pipeline.envelopes import unknown_prefix
 from pipeline.events import Event
 from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine
@@ -252,3 +253,11 @@ def _rescue(env: Envelope) -> tuple[Envelope, Match] | None:
         return None
     message = text[located.start :]
     return unknown_prefix.wrap(env, prefix, message, repeat_count), located.match
+
+
+def build_chain(settings: ParseSettings, enrichment: EnrichSettings) -> Chain:
+    """The chain a driver runs: these parse settings, enriched as asked (databases open here).
+
+    Raises DatabaseError (a UsageError) naming a missing, unreadable or corrupt database.
+    """
+    return Chain(settings, enrich=build_resolver(enrichment))

@@ -16,7 +16,7 @@ COMMANDS = {
     "parse": "pipeline.commands.parse:parse_command",
     "ship": "pipeline.commands.ship:ship_command",
     "schemas": "pipeline.commands.schemas:schemas_command",
-    "lookup": "pipeline.enrich.commands:lookup_command",
+    "lookup": "pipeline.commands.lookup:lookup_command",
     "setup": "pipeline.commands.setup:setup_command",
     "exec-filter": "pipeline.commands.exec_filter:exec_filter_command",
     "agent": "pipeline.commands.agent:agent_command",

@@ -19,14 +19,10 @@ class DatabaseError(UsageError):
     """An enrichment database is missing, unreadable or not the kind of file expected."""
 
 
-class DeliveryError(KtcpError):
-    """A sink could not deliver every event."""
-
-
 class KernelDebugError(KtcpError):
     """The kernel's dynamic debug facility is absent or we may not change it."""
 
 
-class RefusedError(DeliveryError):
+class RefusedError(KtcpError):
     """The destination refused this client for good (certificate, shared key, credentials):
     retrying cannot help until the configuration changes."""

@@ -9,6 +9,7 @@ one source (a log source and a sampler) can feed the same loop; each has its own
 
 from __future__ import annotations
 
+import gc
 import queue
 import signal
 import socket
@@ -26,11 +27,13 @@ from pipeline.agent.health import Health, HealthServer
 from pipeline.agent.logs import AgentLog
 from pipeline.agent.metrics import AgentMetrics
 from pipeline.agent.settings import AgentSettings, http_address
-from pipeline.chain import Chain
+from pipeline.chain import Chain, build_chain
 from pipeline.ecs import stamp_ingested, to_document
+from pipeline.enrich import EnrichSettings, build_resolver
 from pipeline.errors import KtcpError, UsageError
 from pipeline.events import Event
 from pipeline.records import MissKind
+from pipeline.settings import ParseSettings
 from pipeline.sinks.base import AckingSink, Document
 from pipeline.sinks.dead_letter import DeadLetterFile
 from pipeline.sources.base import IDLE_SECS, Batch, Position, ResumableSource
@@ -398,40 +401,30 @@ def open_sink(
 
 def check_files(settings: AgentSettings) -> None:
     """What --check-config adds to validation: the files named exist and open (UsageError)."""
-    from pipeline.enrich import build_resolver
-    from pipeline.enrich.commands import settings_from_options as enrich_settings
-
     for name, path in (("ca_certs", settings.ca_certs), ("fluentd_ca", settings.fluentd_ca)):
         if path is not None and not path.is_file():
             raise UsageError(f"--{name.replace('_', '-')} {path}: not a readable file")
-    build_resolver(
-        enrich_settings(
-            no_enrich=settings.no_enrich,
-            mmdb=settings.mmdb,
-            ip2region=settings.ip2region,
-            isp_overrides=settings.isp_overrides,
-        )
+    build_resolver(agent_enrichment(settings))
+
+
+def agent_enrichment(settings: AgentSettings) -> EnrichSettings:
+    return EnrichSettings(
+        enabled=not settings.no_enrich,
+        mmdb=tuple(settings.mmdb),
+        ip2region=settings.ip2region,
+        isp_overrides=settings.isp_overrides,
     )
 
 
-def build_chain(settings: AgentSettings, source: ResumableSource) -> Chain:
-    from pipeline.commands.options import chain_from_options
+def agent_chain(settings: AgentSettings, source: ResumableSource) -> Chain:
     from pipeline.sources.local import boot_time
 
-    options: dict[str, Any] = {
-        "envelope": None,
-        "timezone": settings.timezone,
-        "boot_time": None,
-        "year": None,
-        "host": settings.host or socket.gethostname(),
-        "no_enrich": settings.no_enrich,
-        "mmdb": settings.mmdb,
-        "ip2region": settings.ip2region,
-        "isp_overrides": settings.isp_overrides,
-    }
     # kmsg records carry microseconds since boot only: boot time dates them.
     boot = boot_time() if source.kind == "kmsg" else None
-    return chain_from_options(options, default_boot_time=boot)
+    parse = ParseSettings(
+        timezone=settings.timezone, boot_time=boot, host=settings.host or socket.gethostname()
+    )
+    return build_chain(parse, agent_enrichment(settings))
 
 
 def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] = ()) -> int:
@@ -450,7 +443,8 @@ def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] 
         )
         letters = DeadLetterFile(Path(settings.dead_letter_path))
         sink = open_sink(settings, letters, log, signals.stop)
-        chain = build_chain(settings, choice.source)
+        chain = agent_chain(settings, choice.source)
+        gc.freeze()  # the databases just loaded live as long as the agent: keep them out of GC
     except BaseException:
         store.close()
         raise

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from pipeline.enrich.settings import ENV_ENABLED
 from pipeline.errors import UsageError
 from pipeline.settings import (
     DEFAULT_AGENT_BATCH_EVENTS,
@@ -45,8 +46,8 @@ ENV_PREFIX = "KTCP_"
 ENV_CONFIG = "KTCP_CONFIG"
 # Environment names that predate the agent and are shared with `ktcp ship`.
 ENV_NAMES = {"api_key": "KTCP_ES_API_KEY", "user": "KTCP_ES_USER", "password": "KTCP_ES_PASSWORD"}
-# Read by the enrichment settings themselves (pipeline/enrich/settings.py), not here.
-ENV_OWNED_ELSEWHERE = frozenset({"mmdb", "ip2region", "isp_overrides", "no_enrich"})
+# The enrichment switch every command shares (pipeline/enrich/settings.py): KTCP_ENRICH=0.
+ENV_ENRICH_OFF = frozenset({"0", "false", "no", "off"})
 LIST_SEPARATOR = ","  # KTCP_PATH=/var/log/kern.log*,/var/log/syslog*
 
 
@@ -233,13 +234,18 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
+    switch = environ.get(ENV_ENABLED, "").strip().lower()
+    if switch:
+        found["no_enrich"] = switch in ENV_ENRICH_OFF
     for field in FIELDS:
-        if field in ENV_OWNED_ELSEWHERE:
+        if field == "no_enrich":
             continue
         value = environ.get(env_name(field))
         if value is None or value == "":
             continue
-        if field == "path":
+        if field == "mmdb":  # a path list, as for every command: KTCP_MMDB=a.mmdb:b.mmdb
+            found[field] = tuple(p for p in value.split(os.pathsep) if p.strip())
+        elif field == "path":
             found[field] = tuple(p.strip() for p in value.split(LIST_SEPARATOR) if p.strip())
         else:
             found[field] = value

@@ -23,17 +23,18 @@ INT_MAX = 2**31 - 1  # the kernel's `%d` of a non-negative int
 def _ip(value: Any) -> IPv4Address | IPv6Address:
     """Parse a printed address; IPv4-mapped IPv6 (dual-stack sockets) becomes plain IPv4."""
     if isinstance(value, IPv4Address | IPv6Address):
-        return _unmapped(value)
+        return unmapped_ip(value)
     return _parse_ip(str(value))
 
 
 # Logs repeat a few thousand peers; parsing each printed form once halves validation time.
 @lru_cache(maxsize=1 << 16)
 def _parse_ip(text: str) -> IPv4Address | IPv6Address:
-    return _unmapped(ip_address(text.strip("[]")))
+    return unmapped_ip(ip_address(text.strip("[]")))
 
 
-def _unmapped(address: IPv4Address | IPv6Address) -> IPv4Address | IPv6Address:
+def unmapped_ip(address: IPv4Address | IPv6Address) -> IPv4Address | IPv6Address:
+    """::ffff:a.b.c.d is the IPv4 peer a.b.c.d seen through a dual-stack socket."""
     if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address

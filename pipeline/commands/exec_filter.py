@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from pipeline.commands.options import chain_from_options, input_options
+from pipeline.commands.options import chain_from_options, freeze_loaded_objects, input_options
 from pipeline.drivers.exec_filter import (
     DEFAULT_TAG_KEY,
     DEFAULT_TIME_KEY,
@@ -88,6 +88,7 @@ def exec_filter_command(
 ) -> None:
     """Read Fluentd records on stdin, write one ECS document per kernel TCP event on stdout."""
     chain = chain_from_options(options, record_key=key)
+    freeze_loaded_objects()
     try:
         log = stderr_log(log_file)
     except OSError as exc:

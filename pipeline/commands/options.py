@@ -6,12 +6,20 @@ import gc
 import os
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from pipeline import envelopes
-from pipeline.chain import Chain
+from pipeline.chain import Chain, build_chain
+from pipeline.enrich.settings import (
+    ENV_ENABLED,
+    ENV_IP2REGION,
+    ENV_MMDB,
+    ENV_OVERRIDES,
+    EnrichSettings,
+)
 from pipeline.errors import UsageError
 from pipeline.settings import (
     DEFAULT_RECORD_KEYS,
@@ -184,13 +192,72 @@ def fluentd_transport_from_options(
         raise UsageError(str(exc)) from None
 
 
-_ENRICH_KEYS = ("no_enrich", "mmdb", "ip2region", "isp_overrides")
+_FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+def database_options(func: F) -> F:
+    """--mmdb, --ip2region, --isp-overrides, each also from the environment (Fluentd's stage)."""
+    decorators = [
+        click.option(
+            "--mmdb",
+            type=_FILE,
+            multiple=True,
+            metavar="PATH",
+            envvar=ENV_MMDB,  # click splits a Path list on os.pathsep (':')
+            show_envvar=True,
+            help="MaxMind database (GeoLite2-ASN, GeoIP2-ISP, GeoLite2-City...); repeat to layer "
+            "several, first answer wins.",
+        ),
+        click.option(
+            "--ip2region",
+            type=_FILE,
+            metavar="PATH",
+            envvar=ENV_IP2REGION,
+            show_envvar=True,
+            help="ip2region xdb file (province and ISP of Chinese addresses).",
+        ),
+        click.option(
+            "--isp-overrides",
+            type=_FILE,
+            metavar="CSV",
+            envvar=ENV_OVERRIDES,
+            show_envvar=True,
+            help="Your CIDR table (cidr,isp[,isp_local,as_number,as_organization,country]); "
+            "it wins over every database.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def enrich_options(func: F) -> F:
+    """--enrich/--no-enrich plus database_options (read by enrich_settings_from_options)."""
+    return click.option(
+        "--enrich/--no-enrich",
+        default=True,
+        envvar=ENV_ENABLED,
+        show_envvar=True,
+        help="AS, ISP and geo fields of the peer (on by default, with bundled data).",
+    )(database_options(func))
+
+
+_ENRICH_KEYS = ("enrich", "mmdb", "ip2region", "isp_overrides")
+
+
+def enrich_settings_from_options(options: dict[str, Any]) -> EnrichSettings:
+    """Pop the enrich_options; the settings they give (a flag wins over its environment)."""
+    given = {k: options.pop(k, None) for k in _ENRICH_KEYS}
+    return EnrichSettings(
+        enabled=given["enrich"] is not False,
+        mmdb=tuple(given["mmdb"] or ()),
+        ip2region=given["ip2region"],
+        isp_overrides=given["isp_overrides"],
+    )
 
 
 def input_options(func: F) -> F:
     """parse_options plus the enrichment flags: every command that turns lines into events."""
-    from pipeline.enrich.commands import enrich_options
-
     return parse_options(enrich_options(func))
 
 
@@ -205,18 +272,20 @@ def chain_from_options(
     `record_key` names the record field holding the kernel line, tried before the defaults.
     `default_boot_id`: this machine's boot id, when the input is its own kernel log.
     """
-    from pipeline.enrich import build_resolver
-    from pipeline.enrich.commands import settings_from_options as enrich_settings
-
-    enrich = {k: options.pop(k) for k in _ENRICH_KEYS if k in options}
+    enrichment = enrich_settings_from_options(options)
     settings = settings_from_options(**options, default_boot_time=default_boot_time)
     if record_key:
         keys = (record_key, *(k for k in DEFAULT_RECORD_KEYS if k != record_key))
         settings = settings.model_copy(update={"record_keys": keys})
     if default_boot_id:
         settings = settings.model_copy(update={"boot_id": default_boot_id})
-    chain = Chain(settings, enrich=build_resolver(enrich_settings(**enrich)))
-    # The databases just loaded are millions of long-lived objects; left in the collector's
-    # generations, every full collection would walk them again (a third of parse time).
+    return build_chain(settings, enrichment)
+
+
+def freeze_loaded_objects() -> None:
+    """Call once, in the command that runs, after its chain (and databases) are built.
+
+    The databases are millions of long-lived objects; left in the collector's generations,
+    every full collection would walk them again (a third of parse time).
+    """
     gc.freeze()
-    return chain

@@ -11,7 +11,7 @@ from typing import IO, Any, cast
 import click
 
 from pipeline.chain import Chain
-from pipeline.commands.options import chain_from_options, input_options
+from pipeline.commands.options import chain_from_options, freeze_loaded_objects, input_options
 from pipeline.drivers.inputs import LOCAL, STDIN, EndOfBlock, followed, read_input
 from pipeline.drivers.interrupts import Interrupts
 from pipeline.drivers.progress import progress_bar
@@ -87,6 +87,7 @@ def parse_command(
         default_boot_time=boot_time() if local else None,
         default_boot_id=boot_id() if own_kernel else None,
     )
+    freeze_loaded_objects()
     letters = DeadLetterFile(dead_letter) if dead_letter else None
 
     def notice(text: str) -> None:

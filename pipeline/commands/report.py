@@ -11,7 +11,12 @@ from typing import Any
 import click
 
 from pipeline.chain import Chain
-from pipeline.commands.options import chain_from_options, elasticsearch_auth_options, input_options
+from pipeline.commands.options import (
+    chain_from_options,
+    elasticsearch_auth_options,
+    freeze_loaded_objects,
+    input_options,
+)
 from pipeline.drivers.inputs import LOCAL
 from pipeline.drivers.progress import progress_bar
 from pipeline.errors import UsageError
@@ -113,6 +118,7 @@ def report_command(
         from pipeline.sources.local import boot_time
 
         chain = chain_from_options(options, default_boot_time=boot_time() if local else None)
+        freeze_loaded_objects()
         with progress_bar(inputs, "reading") as advance:
             read_inputs(inputs, chain, collector, notice, advance)
 

@@ -13,9 +13,8 @@ from typing import Any
 
 import click
 
+from pipeline.commands.options import enrich_options, enrich_settings_from_options
 from pipeline.enrich import build_resolver
-from pipeline.enrich.commands import enrich_options
-from pipeline.enrich.commands import settings_from_options as enrich_settings
 from pipeline.sampler.sampler import KernelStateSampler
 from pipeline.settings import DEFAULT_SAMPLE_INTERVAL_SECS, PROC_NET_DIR
 from pipeline.sinks.stdout import NdjsonSink
@@ -59,7 +58,7 @@ def sample_command(
     connection is first seen held at zero window and one when it is released (with its
     duration), and one `tcp-counters` event per interval after the first sample.
     """
-    resolver = build_resolver(enrich_settings(**enrich))
+    resolver = build_resolver(enrich_settings_from_options(enrich))
     sampler = KernelStateSampler(
         net_dir,
         host or socket.gethostname(),

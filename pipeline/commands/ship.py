@@ -13,6 +13,7 @@ from pipeline.commands.options import (
     elasticsearch_auth_options,
     fluentd_transport_from_options,
     fluentd_transport_options,
+    freeze_loaded_objects,
     input_options,
 )
 from pipeline.drivers.inputs import STDIN, read_input
@@ -88,6 +89,7 @@ def ship_command(
     if es_url and fluentd_tls:
         raise UsageError("--fluentd-* TLS flags need --fluentd; for Elasticsearch use --ca-certs")
     chain = chain_from_options(options)
+    freeze_loaded_objects()
     letters = DeadLetterFile(dead_letter) if dead_letter else None
     interrupts = Interrupts()  # SIGINT/SIGTERM: stop reading, deliver what was read, exit 1
 

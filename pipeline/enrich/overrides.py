@@ -12,7 +12,6 @@ from pipeline.errors import DatabaseError
 
 KIND = "an ISP overrides CSV with header cidr,isp[,isp_local,as_number,as_organization,country]"
 REQUIRED = ("cidr", "isp")
-OPTIONAL = ("isp_local", "as_number", "as_organization", "country")
 
 
 class IspOverrides:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from ipaddress import IPv6Address
 
-from pipeline.catalog.base import KernelMessage
+from pipeline.catalog.base import KernelMessage, unmapped_ip
 from pipeline.enrich.answer import Answer, IPAddress, Provider
 from pipeline.enrich.names import IspNames
 from pipeline.records import PeerInfo
@@ -37,7 +36,7 @@ class IspResolver:
 
     def explain(self, ip: IPAddress) -> list[tuple[str, PeerInfo | None]]:
         """What each provider alone answers (for `ktcp lookup`), uncached."""
-        address = _unmapped(ip)
+        address = unmapped_ip(ip)
         out: list[tuple[str, PeerInfo | None]] = []
         for provider in self.providers:
             answer = provider.answer(address)
@@ -45,7 +44,7 @@ class IspResolver:
         return out
 
     def _resolve(self, ip: IPAddress) -> PeerInfo:
-        address = _unmapped(ip)
+        address = unmapped_ip(ip)
         answers: list[Answer] = []
         for provider in self.providers:
             answer = provider.answer(address)
@@ -109,13 +108,6 @@ class IspResolver:
             return known.name, known.name_local
         # An unknown network keeps the name its database gives it.
         return (organization or (texts[0] if texts else UNKNOWN)), None
-
-
-def _unmapped(ip: IPAddress) -> IPAddress:
-    """::ffff:a.b.c.d is the IPv4 peer a.b.c.d seen through a dual-stack socket."""
-    if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped
-    return ip
 
 
 def _str(value: object) -> str | None:

@@ -90,3 +90,11 @@ def test_check_config_opens_the_files_the_settings_name(tmp_path: Path) -> None:
     done = _agent("--stdout", "--ca-certs", str(tmp_path / "ca.pem"), "--check-config")
     assert done.returncode == 2
     assert b"--ca-certs" in done.stderr
+
+
+def test_enrichment_variables_mean_what_they_mean_for_every_command() -> None:
+    env = {"KTCP_MMDB": os.pathsep.join(["/db/a.mmdb", "/db/b.mmdb"]), "KTCP_ENRICH": "0"}
+    settings = load_settings({"stdout": True}, environ=env)
+    assert settings.mmdb == (Path("/db/a.mmdb"), Path("/db/b.mmdb"))
+    assert settings.no_enrich
+    assert not load_settings({"stdout": True}, environ={}).no_enrich

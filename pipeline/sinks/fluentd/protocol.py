@@ -70,16 +70,6 @@ def event_time(timestamp: str) -> msgpack.ExtType:
     return msgpack.ExtType(EVENT_TIME_EXT, struct.pack(">II", seconds, nanos))
 
 
-def decode_event_time(value: Any) -> tuple[int, int]:
-    """(seconds, nanoseconds) of an EventTime ext value or an integer time."""
-    if isinstance(value, msgpack.ExtType) and value.code == EVENT_TIME_EXT:
-        seconds, nanos = struct.unpack(">II", value.data)
-        return int(seconds), int(nanos)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value, 0
-    raise ValueError(f"not a forward-protocol time: {value!r}")
-
-
 def tag_for(prefix: str, document: Document) -> str:
     """`<prefix>.<event.action>`: Fluentd routes on it (`<match kernel.**>`)."""
     action = document.get("event", {}).get("action", "unknown")
