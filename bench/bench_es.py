@@ -26,9 +26,8 @@ from typing import Any
 from pipeline.chain import Chain
 from pipeline.drivers.inputs import read_input
 from pipeline.drivers.run import run
-from pipeline.settings import ParseSettings
+from pipeline.settings import ES_THREADS, ParseSettings
 from pipeline.sinks.elasticsearch import BulkHelper, open_sink
-from pipeline.sinks.elasticsearch.bulk import DEFAULT_THREADS
 from pipeline.sinks.elasticsearch.capabilities import detect
 from pipeline.sinks.elasticsearch.connection import client, connection
 from pipeline.sinks.elasticsearch.install import install
@@ -145,7 +144,7 @@ def main() -> int:
                     assert delivery.created == args.events, delivery
                     times.append(seconds)
                 seconds = statistics.median(times)
-                threads = DEFAULT_THREADS if helper is BulkHelper.PARALLEL else 1
+                threads = ES_THREADS if helper is BulkHelper.PARALLEL else 1
                 print(
                     f"| {helper.value}_bulk | {chunk} | {threads} | {seconds:.1f} | "
                     f"{args.events / seconds:,.0f} |",

@@ -438,3 +438,53 @@ def _sample_document(
     )
     doc["ktcp"] = ktcp
     return doc
+
+
+# -- Reading documents back (sinks, the table): the names are spelled here too -----------------
+
+PEER_IP_FIELD = "source.ip"  # the field whose mapping tells whether our templates are in place
+# ktcp.* objects every family shares; the others hold one family's own fields.
+_COMMON_KTCP = frozenset({"variant", "kernel", "time", "envelope", "parser", "isp"})
+
+
+def document_id(doc: dict[str, Any]) -> str:
+    """event.id: also the Elasticsearch `_id`."""
+    return str(doc["event"]["id"])
+
+
+def document_time(doc: dict[str, Any]) -> str:
+    """@timestamp, as rendered (ISO 8601 UTC)."""
+    return str(doc["@timestamp"])
+
+
+def document_action(doc: dict[str, Any]) -> str:
+    """event.action (`unknown` for a document without one)."""
+    return str(doc.get("event", {}).get("action", "unknown"))
+
+
+def peer_end(doc: dict[str, Any]) -> tuple[str | None, int | None]:
+    """source.ip and source.port, when the document has them."""
+    source = doc.get("source", {})
+    return source.get("ip"), source.get("port")
+
+
+def local_end(doc: dict[str, Any]) -> tuple[str | None, int | None]:
+    """destination.ip and destination.port, when the document has them."""
+    destination = doc.get("destination", {})
+    return destination.get("ip"), destination.get("port")
+
+
+def isp_of(doc: dict[str, Any]) -> tuple[str | None, int | None]:
+    """ktcp.isp.name and source.as.number, when enriched."""
+    name = doc.get("ktcp", {}).get("isp", {}).get("name")
+    return name, doc.get("source", {}).get("as", {}).get("number")
+
+
+def family_details(doc: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """ktcp.variant, and the family's own ktcp.<namespace>.* fields (name -> value)."""
+    ktcp: dict[str, Any] = doc.get("ktcp", {})
+    details: dict[str, Any] = {}
+    for namespace, values in ktcp.items():
+        if namespace not in _COMMON_KTCP and isinstance(values, dict):
+            details.update(values)
+    return ktcp.get("variant"), details

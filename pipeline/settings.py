@@ -28,6 +28,18 @@ BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
 RETRY_FIRST_SECS = 0.25
 RETRY_MAX_SECS = 8.0  # short enough to notice a restarted destination within seconds
 
+# -- Delivery: parse, ship and exec-filter, Elasticsearch and Fluentd ----------------------------
+
+DEFAULT_BATCH_EVENTS = 500  # events handed to a sink at once (a live input flushes sooner)
+DEFAULT_DEADLINE_SECS = 300.0  # retrying an unreachable destination without progress, then give up
+ES_CHUNK_DOCS = 2000  # documents per bulk request (see docs/PERFORMANCE.md)
+ES_THREADS = 2  # concurrent bulk requests with the parallel helper
+FLUENTD_WINDOW_CHUNKS = 16  # messages awaiting their ack at once (Fluentd acks each separately)
+FLUENTD_ACK_TIMEOUT_SECS = 60.0  # an ack later than this: the connection is dead, resend
+FLUENTD_SOCKET_TIMEOUT_SECS = 10.0  # connect / write timeout of one attempt
+FLUENTD_STOP_GRACE_SECS = 2.0  # once asked to stop: wait this long for acks already due, no more
+FLUENTD_SPOOL_MAX_BYTES = 256 << 20  # the on-disk spool's bound (ship and the agent alike)
+
 
 def local_timezone() -> tzinfo:
     """The machine's time zone (naive input times are taken in it unless told otherwise)."""
@@ -87,8 +99,7 @@ DEFAULT_FILE_GLOBS = ("/var/log/kern.log*", "/var/log/messages*")  # --source fi
 DEFAULT_AGENT_BATCH_EVENTS = 500  # documents per send; a batch also goes out when the source idles
 DEFAULT_FLUSH_SECS = 0.5  # longest a read event waits for its batch to fill before it is sent
 DEFAULT_STOP_TIMEOUT_SECS = 10.0  # SIGTERM: flush and save within this, then exit 0
-FLUENTD_ACK_TIMEOUT_SECS = 60.0  # an ack later than this: the connection is dead, resend
-DEFAULT_AGENT_SPOOL_MAX_BYTES = 256 << 20  # Fluentd spool bound; a full spool stops reading
+DEFAULT_AGENT_SPOOL_MAX_BYTES = FLUENTD_SPOOL_MAX_BYTES  # a full spool stops reading
 DEFAULT_FILE_POLL_SECS = 0.25  # how often followed files and globs are checked
 FILE_FORGET_SECS = 24 * 3600  # a file gone from every glob this long leaves the state file
 

@@ -357,12 +357,12 @@ def open_sink(
         letters.rejected(doc, reason)
 
     if settings.elasticsearch:
+        from pipeline.settings import ES_CHUNK_DOCS
         from pipeline.sinks.elasticsearch import open_sink as open_es
-        from pipeline.sinks.elasticsearch.bulk import DEFAULT_CHUNK_DOCS
 
         return open_es(
             # more than the loop keeps unconfirmed plus one piece: `send` never waits
-            chunk_docs=max(DEFAULT_CHUNK_DOCS, settings.batch_events * (UNCONFIRMED_BATCHES + 2)),
+            chunk_docs=max(ES_CHUNK_DOCS, settings.batch_events * (UNCONFIRMED_BATCHES + 2)),
             url=settings.elasticsearch,
             api_key=settings.api_key,
             user=settings.user,

@@ -15,12 +15,13 @@ from pipeline.commands.options import chain_from_options, freeze_loaded_objects,
 from pipeline.drivers.inputs import LOCAL, STDIN, EndOfBlock, followed, read_input
 from pipeline.drivers.interrupts import Interrupts
 from pipeline.drivers.progress import progress_bar
-from pipeline.drivers.run import DEFAULT_BATCH_EVENTS, run
+from pipeline.drivers.run import run
 from pipeline.errors import UsageError
 from pipeline.events import Event
 from pipeline.records import Miss
 from pipeline.report import summary
 from pipeline.report.table import TableSink
+from pipeline.settings import DEFAULT_BATCH_EVENTS
 from pipeline.sinks.base import Sink
 from pipeline.sinks.dead_letter import DeadLetterFile
 from pipeline.sinks.stdout import JsonArraySink, NdjsonSink

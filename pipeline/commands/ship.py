@@ -23,11 +23,9 @@ from pipeline.drivers.run import run
 from pipeline.ecs import stamp_data_stream, stamp_ingested
 from pipeline.errors import UsageError
 from pipeline.report import summary
-from pipeline.settings import DEFAULT_DATA_STREAM, DEFAULT_TAG_PREFIX
+from pipeline.settings import DEFAULT_DATA_STREAM, DEFAULT_DEADLINE_SECS, DEFAULT_TAG_PREFIX
 from pipeline.sinks.base import Document, Sink
 from pipeline.sinks.dead_letter import DeadLetterFile
-
-DEFAULT_DEADLINE_SECS = 300.0
 
 
 @click.command("ship")

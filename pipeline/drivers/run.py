@@ -13,10 +13,10 @@ from pipeline.ecs import to_document
 from pipeline.errors import InputError
 from pipeline.events import Event
 from pipeline.records import Miss, MissKind
+from pipeline.settings import DEFAULT_BATCH_EVENTS
 from pipeline.sinks.base import Delivery, Document, Sink
 from pipeline.sinks.dead_letter import DeadLetterFile
 
-DEFAULT_BATCH_EVENTS = 500
 UNMATCHED_KEPT = 200  # unmatched lines kept in memory for --show-unmatched
 
 Reader = Callable[[Chain, str], Iterator[Event | Miss | EndOfBlock]]

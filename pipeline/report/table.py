@@ -3,47 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO
 
+from pipeline import ecs
 from pipeline.sinks.base import Delivery, Document
 
 _COLUMNS = (("TIME (UTC)", 27), ("ACTION", 26), ("PEER", 40), ("LOCAL", 22), ("ISP", 22))
 
 
-def _peer(doc: Document) -> str:
-    src = doc.get("source", {})
-    if "ip" not in src:
-        return "-"
-    ip = str(src["ip"])
-    host = f"[{ip}]" if ":" in ip else ip
-    return f"{host}:{src['port']}" if "port" in src else host
-
-
-def _local(doc: Document) -> str:
-    dst = doc.get("destination", {})
-    ip = dst.get("ip")
-    port = dst.get("port")
+def _endpoint(ip: str | None, port: int | None) -> str:
     if ip is None and port is None:
         return "-"
     host = "" if ip is None else (f"[{ip}]" if ":" in str(ip) else str(ip))
     return f"{host}:{port}" if port is not None else host
 
 
+def _peer(doc: Document) -> str:
+    ip, port = ecs.peer_end(doc)
+    return "-" if ip is None else _endpoint(ip, port)
+
+
 def _isp(doc: Document) -> str:
-    isp: dict[str, Any] = doc.get("ktcp", {}).get("isp", {})
-    name = str(isp.get("name", "-"))
-    asn = doc.get("source", {}).get("as", {}).get("number")
-    return f"{name} AS{asn}" if asn is not None else name
+    name, asn = ecs.isp_of(doc)
+    label = "-" if name is None else str(name)
+    return f"{label} AS{asn}" if asn is not None else label
 
 
 def _detail(doc: Document) -> str:
-    ktcp: dict[str, Any] = doc.get("ktcp", {})
-    skip = {"variant", "kernel", "time", "envelope", "parser", "isp"}
-    parts = [f"variant={ktcp.get('variant')}"]
-    for ns, values in ktcp.items():
-        if ns in skip or not isinstance(values, dict):
-            continue
-        parts.extend(f"{k}={v}" for k, v in values.items())
+    variant, details = ecs.family_details(doc)
+    parts = [f"variant={variant}"]
+    parts.extend(f"{k}={v}" for k, v in details.items())
     return " ".join(parts)
 
 
@@ -62,10 +51,10 @@ class TableSink:
     def send(self, documents: Sequence[Document]) -> None:
         for doc in documents:
             cells = (
-                doc["@timestamp"],
-                doc["event"]["action"],
+                ecs.document_time(doc),
+                ecs.document_action(doc),
                 _peer(doc),
-                _local(doc),
+                _endpoint(*ecs.local_end(doc)),
                 _isp(doc),
             )
             line = " ".join(_fit(str(c), w) for c, (_, w) in zip(cells, _COLUMNS, strict=True))

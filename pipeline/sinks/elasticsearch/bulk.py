@@ -20,15 +20,14 @@ from typing import Any
 from elastic_transport import TransportError
 from elasticsearch.helpers import parallel_bulk, streaming_bulk
 
-from pipeline.settings import DEFAULT_DATA_STREAM
+from pipeline.ecs import document_id
+from pipeline.settings import DEFAULT_DATA_STREAM, DEFAULT_DEADLINE_SECS, ES_CHUNK_DOCS, ES_THREADS
 from pipeline.sinks.base import Delivery, Document, RejectHandler
 from pipeline.sinks.elasticsearch import connection
 from pipeline.sinks.elasticsearch.preflight import mapping_warning
 from pipeline.sinks.elasticsearch.responses import Verdict, judge
 from pipeline.sinks.retry import Backoff
 
-DEFAULT_CHUNK_DOCS = 2000  # documents per bulk request (see docs/PERFORMANCE.md)
-DEFAULT_THREADS = 2  # concurrent bulk requests with the parallel helper
 MAX_CHUNK_BYTES = 10 << 20  # well under Elasticsearch's default http.max_content_length
 QUEUE_REQUESTS = 4  # requests' worth of documents waiting for the worker before send blocks
 MAX_REQUEST_TIMEOUT_SECS = 60.0
@@ -51,11 +50,11 @@ class ElasticsearchSink:
         client: Any,
         url: str,
         data_stream: str = DEFAULT_DATA_STREAM,
-        deadline_secs: float = 300.0,
+        deadline_secs: float = DEFAULT_DEADLINE_SECS,
         on_reject: RejectHandler | None = None,
         helper: BulkHelper = BulkHelper.STREAMING,
-        chunk_docs: int = DEFAULT_CHUNK_DOCS,
-        threads: int = DEFAULT_THREADS,
+        chunk_docs: int = ES_CHUNK_DOCS,
+        threads: int = ES_THREADS,
         say: Say = _stderr,
         stop: threading.Event | None = None,
     ) -> None:
@@ -246,7 +245,7 @@ class ElasticsearchSink:
             {
                 "_op_type": "create",
                 "_index": self._data_stream,
-                "_id": doc["event"]["id"],
+                "_id": document_id(doc),
                 "_source": doc,
             }
             for doc in docs
@@ -310,11 +309,11 @@ def open_sink(
     ca_certs: str | None = None,
     insecure: bool = False,
     data_stream: str = DEFAULT_DATA_STREAM,
-    deadline_secs: float = 300.0,
+    deadline_secs: float = DEFAULT_DEADLINE_SECS,
     on_reject: RejectHandler | None = None,
     helper: BulkHelper = BulkHelper.STREAMING,
-    chunk_docs: int = DEFAULT_CHUNK_DOCS,
-    threads: int = DEFAULT_THREADS,
+    chunk_docs: int = ES_CHUNK_DOCS,
+    threads: int = ES_THREADS,
     say: Say = _stderr,
     stop: threading.Event | None = None,
 ) -> ElasticsearchSink:

@@ -13,8 +13,10 @@ from typing import Any
 from elastic_transport import TransportError
 from elasticsearch import ApiError, NotFoundError
 
+from pipeline.ecs import PEER_IP_FIELD
+
 PREFLIGHT_TIMEOUT_SECS = 5.0
-PROBE_FIELD = "source.ip"
+PROBE_FIELD = PEER_IP_FIELD
 
 
 def mapping_warning(client: Any, target: str) -> str | None:

@@ -18,6 +18,7 @@ from typing import Any
 import msgpack
 
 from pipeline.clock import epoch_parts
+from pipeline.ecs import document_action, document_time
 from pipeline.errors import UsageError
 from pipeline.sinks.base import Document
 
@@ -72,14 +73,14 @@ def event_time(timestamp: str) -> msgpack.ExtType:
 
 def tag_for(prefix: str, document: Document) -> str:
     """`<prefix>.<event.action>`: Fluentd routes on it (`<match kernel.**>`)."""
-    action = document.get("event", {}).get("action", "unknown")
-    return f"{prefix}.{action}" if prefix else str(action)
+    action = document_action(document)
+    return f"{prefix}.{action}" if prefix else action
 
 
 def pack_entries(documents: Iterable[Document]) -> bytes:
     """The PackedForward body: concatenated msgpack `[time, record]` entries."""
     packer = msgpack.Packer(use_bin_type=True)
-    return b"".join(packer.pack([event_time(d["@timestamp"]), d]) for d in documents)
+    return b"".join(packer.pack([event_time(document_time(d)), d]) for d in documents)
 
 
 def new_chunk_id() -> str:

@@ -1,7 +1,7 @@
 """The Fluentd sink: documents -> spooled PackedForward messages -> in_forward -> acks.
 
 `send` groups a batch by tag (one forward message per tag, one chunk id per message), writes
-each message to the spool, then pumps: sends queued messages while fewer than WINDOW_CHUNKS
+each message to the spool, then pumps: sends queued messages while fewer than FLUENTD_WINDOW_CHUNKS
 await their ack, and takes whatever acks have arrived. An event counts as created only when
 the ack of its message arrives; then its spool file goes. When Fluentd is unreachable the
 queue just grows on disk (send does not block) and drains, oldest first, on reconnect; on a
@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import RefusedError, UsageError
-from pipeline.settings import FLUENTD_ACK_TIMEOUT_SECS, FluentdSecurity, FluentdTls
+from pipeline.settings import (
+    FLUENTD_ACK_TIMEOUT_SECS,
+    FLUENTD_SOCKET_TIMEOUT_SECS,
+    FLUENTD_SPOOL_MAX_BYTES,
+    FLUENTD_STOP_GRACE_SECS,
+    FLUENTD_WINDOW_CHUNKS,
+    FluentdSecurity,
+    FluentdTls,
+)
 from pipeline.sinks.base import Delivery, Document, RejectHandler
 from pipeline.sinks.fluentd.connection import AckingSender
 from pipeline.sinks.fluentd.protocol import (
@@ -31,18 +39,12 @@ from pipeline.sinks.fluentd.protocol import (
     tag_for,
 )
 from pipeline.sinks.fluentd.spool import (
-    DEFAULT_SPOOL_MAX_BYTES,
     Chunk,
     Spool,
     SpoolFullError,
     default_directory,
 )
 from pipeline.sinks.retry import Backoff
-
-WINDOW_CHUNKS = 16  # messages awaiting their ack at once (Fluentd acks each one separately)
-ACK_TIMEOUT_SECS = FLUENTD_ACK_TIMEOUT_SECS
-SOCKET_TIMEOUT_SECS = 10.0  # connect / write timeout of one attempt
-STOP_GRACE_SECS = 2.0  # once asked to stop: wait this long for acks already due, no more
 
 Warn = Callable[[str], None]
 
@@ -60,8 +62,8 @@ class FluentdSink:
         tag_prefix: str,
         deadline_secs: float,
         warn: Warn = _stderr,
-        window_chunks: int = WINDOW_CHUNKS,
-        ack_timeout_secs: float = ACK_TIMEOUT_SECS,
+        window_chunks: int = FLUENTD_WINDOW_CHUNKS,
+        ack_timeout_secs: float = FLUENTD_ACK_TIMEOUT_SECS,
         stop: threading.Event | None = None,
     ) -> None:
         self.sender = sender
@@ -135,7 +137,7 @@ class FluentdSink:
             while (self._queue or self._inflight) and self.refused is None:
                 now = time.monotonic()
                 if self.stopping:
-                    grace_end = grace_end or now + STOP_GRACE_SECS
+                    grace_end = grace_end or now + FLUENTD_STOP_GRACE_SECS
                     if now >= grace_end or not self._inflight:
                         break
                 elif now - self._last_progress > self.deadline_secs:
@@ -308,7 +310,7 @@ def open_sink(
     spool: Path | None,
     deadline_secs: float,
     on_reject: RejectHandler | None = None,
-    spool_max_bytes: int = DEFAULT_SPOOL_MAX_BYTES,
+    spool_max_bytes: int = FLUENTD_SPOOL_MAX_BYTES,
     tls: FluentdTls | None = None,
     security: FluentdSecurity | None = None,
     **options: Any,
@@ -323,7 +325,7 @@ def open_sink(
         raise UsageError(f"TLS needs a TCP address (HOST:PORT), not {where}")
     directory = spool if spool is not None else default_directory(str(where))
     return FluentdSink(
-        AckingSender(where, SOCKET_TIMEOUT_SECS, tls, security),
+        AckingSender(where, FLUENTD_SOCKET_TIMEOUT_SECS, tls, security),
         Spool(directory, spool_max_bytes),
         tag_prefix,
         deadline_secs,

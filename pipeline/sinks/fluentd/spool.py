@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import IO
 
 from pipeline.errors import UsageError
+from pipeline.settings import FLUENTD_SPOOL_MAX_BYTES
 
-DEFAULT_SPOOL_MAX_BYTES = 256 << 20
 SUFFIX = ".fwd"
 LOCK_NAME = ".lock"
 _NAME_RE = re.compile(r"^(?P<seq>\d{12})-(?P<count>\d+)-(?P<chunk>[A-Za-z0-9_-]+)\.fwd$")
@@ -58,7 +58,7 @@ def default_directory(address: str) -> Path:
 
 
 class Spool:
-    def __init__(self, directory: Path, max_bytes: int = DEFAULT_SPOOL_MAX_BYTES) -> None:
+    def __init__(self, directory: Path, max_bytes: int = FLUENTD_SPOOL_MAX_BYTES) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
         try:
