@@ -7,18 +7,18 @@ model. The Elasticsearch templates and JSON Schema in schemas/ are generated fro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from ipaddress import IPv4Address, IPv6Address
+from typing import Any, Protocol
 
 from pipeline.catalog import FAMILIES
 from pipeline.catalog.base import Family
 from pipeline.clock import TimeSource
 from pipeline.events import Event
 from pipeline.records import PeerInfo
-from pipeline.sampler.counters import COUNTERS
-from pipeline.sampler.episodes import Episode
 from pipeline.version import PARSER_VERSION
 
 # The ECS release whose definitions our fields follow (emitted as ecs.version): the last of the
@@ -296,6 +296,62 @@ def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 # -- kernel-state samples (ktcp sample) ---------------------------------------------------------
 
+# Kernel counter -> its name under ktcp.counters.* (ECS style: lower snake case).
+COUNTERS: Mapping[str, str] = {
+    "TCPWinProbe": "win_probe",
+    "TCPToZeroWindowAdv": "to_zero_window_adv",
+    "TCPFromZeroWindowAdv": "from_zero_window_adv",
+    "TCPWantZeroWindowAdv": "want_zero_window_adv",
+    "TCPZeroWindowDrop": "zero_window_drop",
+    "ListenOverflows": "listen_overflows",
+    "ListenDrops": "listen_drops",
+    "TCPReqQFullDoCookies": "req_q_full_do_cookies",
+    "TCPReqQFullDrop": "req_q_full_drop",
+    "TCPAbortOnMemory": "abort_on_memory",
+    "TCPMemoryPressures": "memory_pressures",
+    "TCPTimeouts": "timeouts",
+    "TCPAbortOnTimeout": "abort_on_timeout",
+}
+
+
+class ZeroWindowSocket(Protocol):
+    """What a zero-window document needs of a socket-table row (pipeline/sampler/sockets.py)."""
+
+    @property
+    def local_ip(self) -> IPv4Address | IPv6Address: ...
+    @property
+    def local_port(self) -> int: ...
+    @property
+    def peer_ip(self) -> IPv4Address | IPv6Address: ...
+    @property
+    def peer_port(self) -> int: ...
+    @property
+    def bytes_queued(self) -> int: ...
+    @property
+    def probes(self) -> int: ...
+    @property
+    def table(self) -> str: ...
+    @property
+    def row(self) -> str: ...
+
+
+class ZeroWindowEpisode(Protocol):
+    """What a zero-window document needs of an episode (pipeline/sampler/episodes.py)."""
+
+    @property
+    def socket(self) -> ZeroWindowSocket: ...
+    @property
+    def start(self) -> datetime: ...
+    @property
+    def end(self) -> datetime | None: ...
+    @property
+    def samples(self) -> int: ...
+    @property
+    def max_bytes_queued(self) -> int: ...
+    @property
+    def max_probes(self) -> int: ...
+
+
 ZERO_WINDOW_ACTION = "tcp-zero-window-peer"
 COUNTERS_ACTION = "tcp-counters"
 SAMPLE_ENVELOPE = "proc"  # read from /proc, not from a log line
@@ -316,7 +372,7 @@ SAMPLE_FIELDS: tuple[FieldSpec, ...] = (
 
 
 def zero_window_document(
-    episode: Episode,
+    episode: ZeroWindowEpisode,
     event_id: str,
     host: str | None,
     boot_id: str | None,

@@ -12,22 +12,7 @@ from collections.abc import Mapping
 from itertools import pairwise
 from pathlib import Path
 
-# Kernel counter -> its name under ktcp.counters.* (ECS style: lower snake case).
-COUNTERS: Mapping[str, str] = {
-    "TCPWinProbe": "win_probe",
-    "TCPToZeroWindowAdv": "to_zero_window_adv",
-    "TCPFromZeroWindowAdv": "from_zero_window_adv",
-    "TCPWantZeroWindowAdv": "want_zero_window_adv",
-    "TCPZeroWindowDrop": "zero_window_drop",
-    "ListenOverflows": "listen_overflows",
-    "ListenDrops": "listen_drops",
-    "TCPReqQFullDoCookies": "req_q_full_do_cookies",
-    "TCPReqQFullDrop": "req_q_full_drop",
-    "TCPAbortOnMemory": "abort_on_memory",
-    "TCPMemoryPressures": "memory_pressures",
-    "TCPTimeouts": "timeouts",
-    "TCPAbortOnTimeout": "abort_on_timeout",
-}
+from pipeline.ecs import COUNTERS
 
 
 def parse_netstat(text: str) -> dict[str, int]:

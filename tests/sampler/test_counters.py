@@ -6,7 +6,8 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pipeline.sampler.counters import COUNTERS, deltas, parse_netstat
+from pipeline.ecs import COUNTERS
+from pipeline.sampler.counters import deltas, parse_netstat
 from pipeline.sampler.sampler import KernelStateSampler
 
 DATA = Path(__file__).resolve().parents[1] / "data/sampler"

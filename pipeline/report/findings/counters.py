@@ -6,11 +6,10 @@ finding: a family with no lines but a moving counter is a quiet kernel, not a he
 
 from __future__ import annotations
 
-from pipeline.ecs import COUNTERS_ACTION
+from pipeline.ecs import COUNTERS, COUNTERS_ACTION
 from pipeline.report.findings.base import Context, evidence
 from pipeline.report.model import Finding
 from pipeline.report.terminal import duration
-from pipeline.sampler.counters import COUNTERS
 
 ACTIONS = (COUNTERS_ACTION,)
 # What an increase of each counter (its name under ktcp.counters.*) means for this host.
