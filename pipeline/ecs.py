@@ -544,3 +544,11 @@ def family_details(doc: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         if namespace not in _COMMON_KTCP and isinstance(values, dict):
             details.update(values)
     return ktcp.get("variant"), details
+
+
+def counter_increases(doc: dict[str, Any]) -> dict[str, int]:
+    """A `tcp-counters` document's increases under the kernel's counter names ({} otherwise)."""
+    if doc.get("event", {}).get("action") != COUNTERS_ACTION:
+        return {}
+    found = doc.get("ktcp", {}).get("counters", {})
+    return {kernel: found[name] for kernel, name in COUNTERS.items() if name in found}

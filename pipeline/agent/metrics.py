@@ -47,6 +47,12 @@ class AgentMetrics:
         self.positions_saved = Counter(
             "ktcp_positions_saved", "Source positions saved after the sink confirmed", registry=r
         )
+        self.tcpext = Counter(
+            "ktcp_kernel_tcpext",
+            "Increase of the kernel's TcpExt counters (/proc/net/netstat) seen by the sampler",
+            ["counter"],
+            registry=r,
+        )
         self._seen = Delivery()
 
     def delivery(self, now: Delivery) -> None:

@@ -28,11 +28,12 @@ from pipeline.agent.logs import AgentLog
 from pipeline.agent.metrics import AgentMetrics
 from pipeline.agent.settings import AgentSettings, http_address
 from pipeline.chain import Chain, build_chain
-from pipeline.ecs import stamp_ingested, to_document
+from pipeline.ecs import counter_increases, stamp_ingested, to_document
 from pipeline.enrich import EnrichSettings, build_resolver
 from pipeline.errors import KtcpError, UsageError
 from pipeline.events import Event
 from pipeline.records import MissKind
+from pipeline.sampler.dyndbg import KernelDebug
 from pipeline.settings import ParseSettings
 from pipeline.sinks.base import AckingSink, Document
 from pipeline.sinks.dead_letter import DeadLetterFile
@@ -170,6 +171,8 @@ class Agent:
             self._outcome(chain.process(raw))
         self.metrics.lines.labels(kind).inc(chain.stats.lines - lines_before)
         for doc in batch.documents:
+            for counter, increase in counter_increases(doc).items():
+                self.metrics.tcpext.labels(counter).inc(increase)
             self._docs.append(dict(doc))
         for warning in batch.warnings:
             self.log.warning(warning, source=kind)
@@ -401,6 +404,8 @@ def open_sink(
 
 def check_files(settings: AgentSettings) -> None:
     """What --check-config adds to validation: the files named exist and open (UsageError)."""
+    if settings.enable_kernel_debug:
+        KernelDebug(settings.kernel_debug_control)  # the control file exists
     for name, path in (("ca_certs", settings.ca_certs), ("fluentd_ca", settings.fluentd_ca)):
         if path is not None and not path.is_file():
             raise UsageError(f"--{name.replace('_', '-')} {path}: not a readable file")
@@ -427,6 +432,26 @@ def agent_chain(settings: AgentSettings, source: ResumableSource) -> Chain:
     return build_chain(parse, agent_enrichment(settings))
 
 
+def kernel_state_sources(settings: AgentSettings, chain: Chain) -> list[ResumableSource]:
+    """The sampler beside the log source, when --sample-interval asks for it."""
+    if settings.sample_interval is None:
+        return []
+    from pipeline.enrich.resolver import IspResolver
+    from pipeline.sampler.sampler import KernelStateSampler
+    from pipeline.sampler.source import SamplerSource
+    from pipeline.settings import PROC_NET_DIR
+    from pipeline.sources.local import boot_id
+
+    resolver = chain.enrich if isinstance(chain.enrich, IspResolver) else None
+    sampler = KernelStateSampler(
+        Path(PROC_NET_DIR),
+        chain.settings.host,
+        boot_id(),
+        resolver.lookup if resolver is not None else None,
+    )
+    return [SamplerSource(sampler, settings.sample_interval)]
+
+
 def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] = ()) -> int:
     """Run until SIGTERM; the exit status."""
     log = AgentLog(settings.log_format)
@@ -441,6 +466,8 @@ def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] 
             reason=choice.reason,
             state_dir=str(settings.state_dir),
         )
+        # Refuse before anything is opened where the kernel has no dynamic debug.
+        debug = KernelDebug(settings.kernel_debug_control) if settings.enable_kernel_debug else None
         letters = DeadLetterFile(Path(settings.dead_letter_path))
         sink = open_sink(settings, letters, log, signals.stop)
         chain = agent_chain(settings, choice.source)
@@ -477,10 +504,22 @@ def run_agent(settings: AgentSettings, extra_sources: Sequence[ResumableSource] 
         server.start()
         log.info(f"serving /healthz, /readyz and /metrics on {server.url}", http=server.url)
     agent.add_source(choice.source)
-    for source in extra_sources:
+    for source in (*extra_sources, *kernel_state_sources(settings, chain)):
+        log.info(f"also reading {source.describe()}", source=source.kind)
         agent.add_source(source)
-    log.info("started", sink=settings.sink_name)
-    status = agent.run()
+    try:
+        if debug is not None:
+            sites = debug.enable()
+            log.info(
+                f"kernel debug lines switched on at {len(sites)} call sites in {debug.control}; "
+                "restored on exit",
+                sites=[f"{s.file}:{s.line}" for s in sites],
+            )
+        log.info("started", sink=settings.sink_name)
+        status = agent.run()
+    finally:
+        if debug is not None:
+            debug.restore()
     if server is not None:
         server.close()
     log.info("stopped", exit_status=status, **_summary(agent))

@@ -101,6 +101,10 @@ class AgentSettings(BaseModel):
     batch_events: int = Field(DEFAULT_AGENT_BATCH_EVENTS, gt=0)
     flush_secs: float = Field(DEFAULT_FLUSH_SECS, gt=0)
     stop_timeout_secs: float = Field(DEFAULT_STOP_TIMEOUT_SECS, gt=0)
+    # -- kernel state (docs/SAMPLER.md)
+    sample_interval: float | None = Field(None, gt=0)  # seconds; None: no sampler
+    enable_kernel_debug: bool = False  # switch on the kernel's own window-shrink debug lines
+    kernel_debug_control: Path | None = None  # dynamic debug control file (default: found)
 
     @field_validator("timezone")
     @classmethod

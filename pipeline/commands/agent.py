@@ -93,6 +93,26 @@ from pipeline.settings import DEFAULT_HTTP_ADDRESS, DEFAULT_STATE_DIR
     help="Your CIDR table (CSV); wins over every database.  [env KTCP_ISP_OVERRIDES]",
 )
 @click.option(
+    "--sample-interval",
+    type=float,
+    metavar="SECONDS",
+    help="Also sample the kernel's TCP state this often (zero-window peers from /proc/net/tcp, "
+    "TcpExt counters), as `ktcp sample` does, into the same sink.",
+)
+@click.option(
+    "--enable-kernel-debug",
+    is_flag=True,
+    default=None,
+    help="Switch on the kernel's own rate-limited window-shrink and drop-open-request lines "
+    "(dynamic debug; needs root and CONFIG_DYNAMIC_DEBUG); restored on exit.",
+)
+@click.option(
+    "--kernel-debug-control",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The dynamic debug control file (default: /proc/dynamic_debug/control or "
+    "/sys/kernel/debug/dynamic_debug/control).",
+)
+@click.option(
     "--check-config",
     is_flag=True,
     help="Validate the settings and open the files they name (CA bundles, enrichment "

@@ -61,6 +61,13 @@ class KernelDebug:
     """`enable()` turns the sites on; `restore()` turns off again those that were off."""
 
     def __init__(self, control: Path | None = None, candidates: Iterable[Path] = CONTROL_FILES):
+        if control is not None:
+            try:
+                control.stat()
+            except FileNotFoundError as exc:
+                raise KernelDebugError(f"{control}: no such dynamic debug control file") from exc
+            except PermissionError as exc:
+                raise KernelDebugError(f"cannot reach {control}: it needs root") from exc
         found = control or find_control(candidates)
         if found is None:
             raise KernelDebugError(

@@ -4,8 +4,10 @@ closed at the first sample that no longer shows it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from ipaddress import ip_address
+from typing import Any
 
 from pipeline.sampler.sockets import ConnectionKey, ZeroWindowSocket
 
@@ -50,3 +52,29 @@ class EpisodeTracker:
         ended = [replace(e, end=now) for k, e in self.open.items() if k not in seen]
         self.open = seen
         return started, ended
+
+
+def episode_state(episode: Episode) -> dict[str, Any]:
+    """An open episode as JSON (the agent's checkpoint of the sampler)."""
+    sock = asdict(episode.socket)
+    sock["local_ip"], sock["peer_ip"] = str(episode.socket.local_ip), str(episode.socket.peer_ip)
+    return {
+        "socket": sock,
+        "start": episode.start.isoformat(),
+        "samples": episode.samples,
+        "max_bytes_queued": episode.max_bytes_queued,
+        "max_probes": episode.max_probes,
+    }
+
+
+def episode_from_state(state: dict[str, Any]) -> Episode:
+    sock = dict(state["socket"])
+    sock["local_ip"], sock["peer_ip"] = ip_address(sock["local_ip"]), ip_address(sock["peer_ip"])
+    return Episode(
+        ZeroWindowSocket(**sock),
+        datetime.fromisoformat(state["start"]),
+        None,
+        int(state["samples"]),
+        int(state["max_bytes_queued"]),
+        int(state["max_probes"]),
+    )

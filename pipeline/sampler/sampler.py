@@ -12,7 +12,7 @@ from pipeline import ecs
 from pipeline.identity import sample_id
 from pipeline.records import PeerInfo
 from pipeline.sampler.counters import deltas, read_counters
-from pipeline.sampler.episodes import Episode, EpisodeTracker
+from pipeline.sampler.episodes import Episode, EpisodeTracker, episode_from_state, episode_state
 from pipeline.sampler.sockets import ZeroWindowSocket, scan
 
 Lookup = Callable[[Any], PeerInfo]
@@ -59,6 +59,30 @@ class KernelStateSampler:
             )
         self._counters, self._counters_at = counters, now
         return docs
+
+    def state(self) -> dict[str, Any]:
+        """What a restart needs (JSON): the boot, open episodes, the counters' last reading."""
+        return {
+            "boot_id": self.boot_id,
+            "open": [episode_state(e) for e in self.episodes.open.values()],
+            "counters": self._counters,
+            "counters_at": None if self._counters_at is None else self._counters_at.isoformat(),
+        }
+
+    def restore(self, state: Any) -> None:
+        """Continue from `state()` of an earlier run, unless the machine rebooted since."""
+        if not isinstance(state, dict) or state.get("boot_id") != self.boot_id:
+            return  # another boot: every counter and socket started again
+        try:
+            episodes = [episode_from_state(item) for item in state.get("open", [])]
+            counters = state.get("counters")
+            at = state.get("counters_at")
+        except (KeyError, TypeError, ValueError):
+            return  # a state this version cannot read: start afresh rather than fail
+        self.episodes.open = {e.socket.key: e for e in episodes}
+        if isinstance(counters, dict) and isinstance(at, str):
+            self._counters = {str(k): int(v) for k, v in counters.items()}
+            self._counters_at = datetime.fromisoformat(at)
 
     def _episode(self, episode: Episode) -> dict[str, Any]:
         sock: ZeroWindowSocket = episode.socket
