@@ -21,6 +21,13 @@ class TimeSource(StrEnum):
 Resolved = tuple[datetime, TimeSource, bool]
 # Lines arrive in time order, so only recent seconds repeat; emptied when full.
 NAIVE_CACHE_ENTRIES = 1 << 10
+DAY_YEAR_ENTRIES = 1 << 10  # (month, day, day of reading) -> the year inferred for it
+_PER_TIME = -1  # no one year for the whole day: decide for each time
+_DAY = timedelta(days=1)
+# Within one local day, UTC times can run out of order by a DST shift (hours), and the limit
+# moves with the time of reading by less than a day while the day of reading is the same:
+# two days of margin cover both.
+_DAY_MARGIN = timedelta(days=2)
 
 
 def utc_now() -> datetime:
@@ -40,6 +47,7 @@ class Clock:
         self.year = year
         self.now = now
         self._naive_cache: dict[tuple[datetime, bool], Resolved] = {}
+        self._day_years: dict[tuple[int, int, int], int] = {}
 
     def resolve(self, env: Envelope) -> Resolved:
         """(UTC timestamp, where it came from, whether the year was inferred)."""
@@ -76,14 +84,54 @@ class Clock:
     def _infer_year(self, naive: datetime) -> datetime:
         """The year that puts the time closest to, and not far after, the time of reading."""
         now = self.now()
-        for year in (now.year + 1, now.year, now.year - 1, now.year - 2, now.year - 3):
-            stamped = _with_year(naive, year)
-            if stamped is None:
-                continue  # Feb 29 in a common year
-            aware = stamped.replace(tzinfo=self.zone).astimezone(UTC)
-            if aware <= now + YEAR_INFERENCE_SLACK:
-                return aware
-        return naive.replace(tzinfo=self.zone).astimezone(UTC)
+        # Every time of a calendar day gets the same year unless the limit falls within a day
+        # or two of it, so the choice is kept per day (and per day of reading): one lookup
+        # instead of trying the years one by one for every new second of a log.
+        key = (naive.month, naive.day, now.toordinal())
+        year = self._day_years.get(key)
+        if year is None:
+            if len(self._day_years) >= DAY_YEAR_ENTRIES:
+                self._day_years.clear()
+            year = self._day_year(naive.month, naive.day, now)
+            self._day_years[key] = year
+        if year == _PER_TIME:
+            return infer_year(naive, self.zone, now)
+        return naive.replace(year=year or naive.year, tzinfo=self.zone).astimezone(UTC)
+
+    def _day_year(self, month: int, day: int, now: datetime) -> int:
+        """The year `infer_year` picks for every time of this day (0: none, the placeholder
+        stays), or _PER_TIME when the limit is too close to the day for one answer."""
+        limit = now + YEAR_INFERENCE_SLACK
+        for year in _candidate_years(now.year):
+            try:
+                start = datetime(year, month, day, tzinfo=self.zone)
+            except ValueError:
+                continue  # Feb 29 in a common year: infer_year skips this year at any time
+            first = start.astimezone(UTC)
+            last = (start + _DAY).astimezone(UTC)
+            if last + _DAY_MARGIN <= limit:
+                return year  # the whole day is before the limit
+            if first - _DAY_MARGIN <= limit:
+                return _PER_TIME  # the limit falls within the day (or near it)
+        return 0
+
+
+def infer_year(naive: datetime, zone: tzinfo, now: datetime) -> datetime:
+    """The year that puts `naive` closest to, and not far after, `now` (in UTC); the
+    reference `Clock` keeps per day (tests/test_clock.py compares the two)."""
+    limit = now + YEAR_INFERENCE_SLACK
+    for year in _candidate_years(now.year):
+        stamped = _with_year(naive, year)
+        if stamped is None:
+            continue  # Feb 29 in a common year
+        aware = stamped.replace(tzinfo=zone).astimezone(UTC)
+        if aware <= limit:
+            return aware
+    return naive.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _candidate_years(year_of_now: int) -> tuple[int, ...]:
+    return (year_of_now + 1, year_of_now, year_of_now - 1, year_of_now - 2, year_of_now - 3)
 
 
 def _with_year(naive: datetime, year: int) -> datetime | None:

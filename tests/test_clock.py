@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from pipeline.clock import Clock, TimeSource
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clock import Clock, TimeSource, infer_year
 from pipeline.records import Envelope
+from pipeline.settings import YEAR_INFERENCE_SLACK
 
 NOW = datetime(2026, 1, 3, 12, 0, tzinfo=UTC)
 
@@ -66,3 +70,55 @@ def test_uptime_with_known_boot_time() -> None:
 def test_uptime_without_boot_time_is_time_of_reading() -> None:
     ts, source, _ = clock().resolve(Envelope("x", "m", uptime=90.5))
     assert ts == NOW and source is TimeSource.INGEST
+
+
+# -- the per-day year cache gives what the reference gives for every time ----------------------
+
+ZONES = ["UTC", "Asia/Shanghai", "America/New_York", "Europe/London", "Australia/Lord_Howe",
+         "America/Santiago", "Pacific/Chatham", "America/St_Johns"]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    now=st.datetimes(datetime(2020, 1, 1), datetime(2032, 12, 31), timezones=st.just(UTC)),
+    times=st.lists(st.datetimes(datetime(2000, 1, 1), datetime(2000, 12, 31, 23, 59, 59)),
+                   min_size=1, max_size=30),
+    steps=st.lists(st.timedeltas(timedelta(0), timedelta(hours=30)), min_size=1, max_size=30),
+)  # fmt: skip
+def test_year_inference_kept_per_day_equals_the_reference(
+    zone: str, now: datetime, times: list[datetime], steps: list[timedelta]
+) -> None:
+    """Times near the limit, on DST days, on Feb 29, read by a clock that moves on."""
+    tz = ZoneInfo(zone)
+    reading = [now]
+    moving = Clock(zone=tz, now=lambda: reading[0])
+    edge = (now + YEAR_INFERENCE_SLACK).astimezone(tz).replace(tzinfo=None, year=2000)
+    candidates = [*times, edge, edge - timedelta(hours=1), edge + timedelta(hours=1)]
+    for i, naive in enumerate(candidates):
+        reading[0] = now + sum(steps[: i % len(steps)], timedelta(0))
+        assert moving._infer_year(naive) == infer_year(naive, tz, reading[0]), (naive, reading)
+
+
+def test_year_inference_on_every_hour_of_dst_and_new_year_days() -> None:
+    """Each hour (and half hour) of the days around DST changes and the turn of the year."""
+    for zone in ("America/New_York", "Europe/London", "Australia/Lord_Howe"):
+        tz = ZoneInfo(zone)
+        for now in (NOW, datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 10, 20, tzinfo=UTC)):
+            cached = Clock(zone=tz, now=lambda now=now: now)  # type: ignore[misc]
+            start = datetime(2000, 1, 1)
+            for half_hours in range(366 * 48):
+                naive = start + timedelta(minutes=30 * half_hours)
+                assert cached._infer_year(naive) == infer_year(naive, tz, now), (zone, naive)
+
+
+def test_a_day_decided_earlier_in_the_day_of_reading_is_decided_again_near_the_limit() -> None:
+    """Reading at 10:00 and 20:00 UTC the same day: the limit (reading + slack) passes
+    Shanghai's midnight of Dec 28 (16:00 UTC) in between, so Dec 28 changes year."""
+    reading = [datetime(2026, 12, 20, 10, 0, tzinfo=UTC)]
+    tz = ZoneInfo("Asia/Shanghai")
+    moving = Clock(zone=tz, now=lambda: reading[0])
+    naive = datetime(2000, 12, 28, 0, 30)
+    assert moving._infer_year(naive).year == 2025 == infer_year(naive, tz, reading[0]).year
+    reading[0] = datetime(2026, 12, 20, 20, 0, tzinfo=UTC)
+    assert moving._infer_year(naive).year == 2026 == infer_year(naive, tz, reading[0]).year

@@ -82,6 +82,8 @@ def reference(path: Path) -> tuple[list[Outcome], int]:
             non_tcp += 1
             continue
         _clear_caches()
+        run.clock._naive_cache.clear()
+        run.clock._day_years.clear()
         if len(line) > MAX_LINE_BYTES:
             text = decode(line[:MAX_LINE_BYTES])
             shown.append(("invalid", f"line longer than {MAX_LINE_BYTES} bytes\n{text}".encode()))

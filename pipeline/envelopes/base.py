@@ -103,7 +103,7 @@ def naive_datetime(
     if month is None:
         return None
     try:
-        hour, minute, *rest = (int(part) for part in clock.split(":"))
+        hour, minute, *rest = map(int, clock.split(":"))
         micro = int((fraction or "0")[:6].ljust(6, "0"))
         return datetime(year, month, day, hour, minute, rest[0] if rest else 0, micro)
     except ValueError:
