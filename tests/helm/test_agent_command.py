@@ -91,6 +91,11 @@ def test_agent_accepts_the_rendered_command_line(values: Path | None, tmp_path: 
     command = [expand(a, env) for a in container["command"]]
     args = [localise(expand(a, env), files) for a in container["args"]]
     assert command[0] == "ktcp", "the image's entrypoint is the ktcp console script"
+    if "--enable-kernel-debug" in args:
+        # The node's dynamic debug control file: a stand-in here, where the kernel has none.
+        control = tmp_path / "dynamic_debug_control"
+        control.write_text("")
+        args += ["--kernel-debug-control", str(control)]
     machine = {k: v for k, v in os.environ.items() if not k.startswith("KTCP_")}
     machine["PYTHONPATH"] = str(REPO)
     done = run(
@@ -149,6 +154,8 @@ def test_agent_accepts_the_rendered_command_line(values: Path | None, tmp_path: 
         assert settings["stdout"] is True
     if chart["agent"]["source"] == "file":
         assert settings["path"] == chart["agent"]["paths"]
+    assert settings["sample_interval"] == (chart["agent"]["sampler"]["interval"] or None)
+    assert settings["enable_kernel_debug"] is chart["agent"]["kernelDebug"]["enabled"]
     if chart["enrichment"]["ispOverrides"]:
         assert settings["isp_overrides"] == files["/etc/ktcp/config"] + "/isp-overrides.csv"
 

@@ -36,6 +36,8 @@ def test_the_ci_matrix_covers_every_scenario() -> None:
     defaults = values_of(None)
     assert any(v["tolerations"] != defaults["tolerations"] for v in scenarios)
     assert any(v["resources"] != defaults["resources"] for v in scenarios)
+    assert any(v["agent"]["sampler"]["interval"] and v["agent"]["hostNetwork"] for v in scenarios)
+    assert any(v["agent"]["kernelDebug"]["enabled"] for v in scenarios)
 
 
 # Each of these must be turned away by values.schema.json, naming the offending value.
@@ -55,6 +57,15 @@ BAD_VALUES = {
     ),
     "replicas-zero": ({"aggregator": {"replicas": 0}}, "/aggregator/replicas"),
     "image-repository-number": ({"image": {"repository": 5}}, "/image/repository"),
+    "host-network-as-string": ({"agent": {"hostNetwork": "true"}}, "/agent/hostNetwork"),
+    "interval-as-string": ({"agent": {"sampler": {"interval": "10"}}}, "/sampler/interval"),
+    "interval-negative": ({"agent": {"sampler": {"interval": -5}}}, "/sampler/interval"),
+    "unknown-sampler-key": ({"agent": {"sampler": {"intervalSeconds": 10}}}, "intervalSeconds"),
+    "kernel-debug-as-string": (
+        {"agent": {"kernelDebug": {"enabled": "yes"}}},
+        "/agent/kernelDebug/enabled",
+    ),
+    "unknown-kernel-debug-key": ({"agent": {"kernelDebug": {"control": "/x"}}}, "control"),
 }
 
 
@@ -89,6 +100,16 @@ def test_schema_rejects_wrong_types_and_unknown_keys(
             ["output.type=fluentd", "aggregator.enabled=true", "output.fluentd.tls.enabled=true"],
             "output.fluentd.host",
         ),
+        (["agent.sampler.interval=10"], "agent.hostNetwork=true"),
+        (["agent.kernelDebug.debugfs=true"], "agent.kernelDebug.enabled=true"),
+        (
+            [
+                "agent.kernelDebug.enabled=true",
+                "updateStrategy.rollingUpdate.maxSurge=1",
+                "updateStrategy.rollingUpdate.maxUnavailable=0",
+            ],
+            "maxSurge",
+        ),
     ],
     ids=[
         "api-key-missing",
@@ -98,6 +119,9 @@ def test_schema_rejects_wrong_types_and_unknown_keys(
         "file-without-paths",
         "file-outside-mounts",
         "aggregator-with-tls",
+        "sampler-without-host-network",
+        "debugfs-without-kernel-debug",
+        "kernel-debug-with-surge",
     ],
 )
 def test_inconsistent_values_fail_with_what_to_set(sets: list[str], says: str) -> None:

@@ -66,16 +66,28 @@ def test_app_version_is_the_package_version() -> None:
 
 
 @pytest.mark.parametrize("values", MATRIX, ids=ci_id)
-def test_host_paths_are_read_only_except_the_state_directory(values: Path | None) -> None:
+def test_host_paths_are_read_only_except_state_and_asked_for_debugfs(values: Path | None) -> None:
     spec, container = agent(render(values))
     host = {v["name"]: v["hostPath"] for v in spec["volumes"] if "hostPath" in v}
     assert host["state"] == {"path": "/var/lib/ktcp", "type": "DirectoryOrCreate"}
+    debugfs = values_of(values)["agent"]["kernelDebug"]["debugfs"]
+    writable = {"state", "debugfs"} if debugfs else {"state"}
     for c in containers(spec):
         for mount in c["volumeMounts"]:
-            if mount["name"] in host and mount["name"] != "state":
+            if mount["name"] in host and mount["name"] not in writable:
                 assert mount.get("readOnly") is True, f"{c['name']} mounts {mount} writable"
     mounted = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
     assert mounted["/var/lib/ktcp"] == "state"
+    if debugfs:
+        # --enable-kernel-debug writes dynamic_debug/control there (kernels before 5.9).
+        assert host[mounted["/sys/kernel/debug"]] == {
+            "path": "/sys/kernel/debug",
+            "type": "Directory",
+        }
+        (mount,) = [m for m in container["volumeMounts"] if m["name"] == "debugfs"]
+        assert not mount.get("readOnly"), "the control file is written"
+    else:
+        assert "debugfs" not in host, "no debugfs unless asked for"
     source = values_of(values)["agent"]["source"]
     if source in ("auto", "journald"):
         # /var/log/journal is reached through /var/log (see _agent.tpl for why).
@@ -124,7 +136,13 @@ def test_security_context_gives_each_source_only_what_it_needs(values: Path | No
     assert sc["readOnlyRootFilesystem"] is True
     assert sc["capabilities"]["drop"] == ["ALL"]
     assert spec["automountServiceAccountToken"] is False
-    if v["agent"]["source"] != "kmsg":
+    if v["agent"]["kernelDebug"]["enabled"]:
+        # The control file is root's; the runtime's AppArmor/SELinux profile forbids an
+        # unprivileged container to write it.
+        assert sc["privileged"] is True and sc["runAsUser"] == 0 and sc["runAsNonRoot"] is False
+        assert "allowPrivilegeEscalation" not in sc
+        assert "initContainers" not in spec
+    elif v["agent"]["source"] != "kmsg":
         assert pod["runAsNonRoot"] is True and pod["runAsUser"] != 0
         assert "runAsUser" not in sc and not sc.get("privileged")
         assert sc["allowPrivilegeEscalation"] is False
@@ -182,6 +200,41 @@ def test_probes_and_metrics_point_at_the_agent_endpoint(values: Path | None) -> 
     annotations = find(render(values), "DaemonSet")["spec"]["template"]["metadata"]["annotations"]
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/port"] == str(port)
+
+
+@pytest.mark.parametrize("values", MATRIX, ids=ci_id)
+def test_sampler_and_kernel_debug_only_when_asked_for(values: Path | None) -> None:
+    spec, container = agent(render(values))
+    a = values_of(values)["agent"]
+    args = container["args"]
+    if a["hostNetwork"]:
+        assert spec["hostNetwork"] is True
+        assert spec["dnsPolicy"] == "ClusterFirstWithHostNet", "Service names must resolve"
+    else:
+        assert "hostNetwork" not in spec and "dnsPolicy" not in spec
+    if a["sampler"]["interval"]:
+        assert spec["hostNetwork"] is True, "the sampler sees only the pod's sockets without it"
+        assert args[args.index("--sample-interval") + 1] == str(a["sampler"]["interval"])
+    else:
+        assert "--sample-interval" not in args
+    assert ("--enable-kernel-debug" in args) is a["kernelDebug"]["enabled"]
+
+
+def test_kernel_debug_keeps_the_sources_own_mounts_and_the_kmsg_privilege() -> None:
+    spec, container = agent(render(None, "agent.source=kmsg", "agent.kmsg.privileged=false"))
+    assert container["securityContext"]["capabilities"]["add"] == ["SYSLOG"]
+    assert not container["securityContext"].get("privileged")
+    spec, container = agent(
+        render(
+            None,
+            "agent.source=kmsg",
+            "agent.kmsg.privileged=false",
+            "agent.kernelDebug.enabled=true",
+        )
+    )
+    assert container["securityContext"]["privileged"] is True
+    assert "/dev/kmsg" in {m["mountPath"] for m in container["volumeMounts"]}
+    assert "debugfs" not in {v["name"] for v in spec["volumes"]}
 
 
 def test_default_tolerations_reach_every_node_and_can_be_narrowed() -> None:

@@ -73,6 +73,13 @@
 - --host
 - $(KTCP_NODE_NAME)
 {{- end }}
+{{- with $a.sampler.interval }}
+- --sample-interval
+- {{ . | quote }}
+{{- end }}
+{{- if $a.kernelDebug.enabled }}
+- --enable-kernel-debug
+{{- end }}
 {{- $e := .Values.enrichment }}
 {{- if $e.disabled }}
 - --no-enrich
@@ -122,6 +129,12 @@ switches journald (Storage=auto) to persistent storage. */}}
     path: /dev/kmsg
     type: CharDevice
 {{- end }}
+{{- if .Values.agent.kernelDebug.debugfs }}
+- name: debugfs
+  hostPath:
+    path: /sys/kernel/debug
+    type: Directory
+{{- end }}
 {{- end -}}
 
 {{- define "ktcp.agent.hostMounts" -}}
@@ -144,16 +157,22 @@ switches journald (Storage=auto) to persistent storage. */}}
   mountPath: /dev/kmsg
   readOnly: true
 {{- end }}
+{{- if .Values.agent.kernelDebug.debugfs }}
+# Writable: --enable-kernel-debug writes dynamic_debug/control there (kernels before 5.9).
+- name: debugfs
+  mountPath: /sys/kernel/debug
+{{- end }}
 {{- end -}}
 
-{{/* Container security context: the values, plus what the kmsg source needs. */}}
+{{/* Container security context: the values, plus what the kmsg source or kernel debug needs. */}}
 {{- define "ktcp.agent.securityContext" -}}
+{{- $a := .Values.agent -}}
 {{- $sc := deepCopy .Values.securityContext -}}
 {{- if include "ktcp.agent.root" . -}}
 {{- $_ := set $sc "runAsUser" 0 -}}
 {{- $_ := set $sc "runAsGroup" 0 -}}
 {{- $_ := set $sc "runAsNonRoot" false -}}
-{{- if .Values.agent.kmsg.privileged -}}
+{{- if or $a.kernelDebug.enabled $a.kmsg.privileged -}}
 {{- $_ := set $sc "privileged" true -}}
 {{- /* the API rejects allowPrivilegeEscalation=false next to privileged=true */ -}}
 {{- $_ := unset $sc "allowPrivilegeEscalation" -}}

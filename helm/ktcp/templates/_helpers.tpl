@@ -198,9 +198,20 @@ and "secret" NAME to read another Secret with the same keys.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $a := .Values.agent -}}
+{{- if and $a.sampler.interval (not $a.hostNetwork) -}}
+{{- fail "agent.sampler.interval needs agent.hostNetwork=true: in the pod's own network namespace /proc/net shows the sampler only the agent's sockets, never the node's connections" -}}
+{{- end -}}
+{{- if and $a.kernelDebug.debugfs (not $a.kernelDebug.enabled) -}}
+{{- fail "agent.kernelDebug.debugfs mounts the node's debugfs read-write for agent.kernelDebug.enabled=true only: set both, or neither" -}}
+{{- end -}}
+{{- $rolling := default dict .Values.updateStrategy.rollingUpdate -}}
+{{- if and $a.kernelDebug.enabled $rolling.maxSurge (ne (toString $rolling.maxSurge) "0") (ne (toString $rolling.maxSurge) "0%") -}}
+{{- fail "agent.kernelDebug.enabled cannot roll with updateStrategy.rollingUpdate.maxSurge: the old agent, stopping beside the new one, would switch the kernel's debug lines off under it; use maxUnavailable" -}}
+{{- end -}}
 {{- end -}}
 
-{{/* Is the agent running as root? Only the kmsg source needs it. */}}
+{{/* Is the agent running as root? The kmsg source and kernel debug need it. */}}
 {{- define "ktcp.agent.root" -}}
-{{- if eq .Values.agent.source "kmsg" -}}true{{- end -}}
+{{- if or (eq .Values.agent.source "kmsg") .Values.agent.kernelDebug.enabled -}}true{{- end -}}
 {{- end -}}
