@@ -254,6 +254,11 @@ def families_in(message: str) -> list[Family]:
     return found
 
 
+def keyword_starts(message: str) -> list[int]:
+    """Where each catalog keyword occurrence starts in `message`."""
+    return [hit.start() for hit in _DISPATCH_RE.finditer(message)]
+
+
 def match_whole(message: str) -> Match | None:
     """A wording that spans all of `message` (trailing dots and spaces aside), or one it is a
     cut-off start of; None otherwise. For text found inside a longer line (catalog.locate)."""
@@ -297,6 +302,7 @@ __all__ = [
     "candidate_span",
     "classify",
     "families_in",
+    "keyword_starts",
     "looks_like_tcp",
     "match_whole",
 ]

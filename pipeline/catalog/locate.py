@@ -16,12 +16,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.catalog import Match, families_in, match_whole
-from pipeline.catalog.base import Family
+from pipeline.catalog import Match, keyword_starts, match_whole
 
 # A message starts at the line's start, after whitespace, or right after `]` / `>` (a stamp or
 # a PRI glued to it).
 _WORD_START_RE = re.compile(r"(?:^|(?<=[\s\]>]))(?=\S)")
+# How far before its keyword a wording can start (`TCP: TCP: request_sock_subflow_v4: `, an MD5
+# reason, a dynamic-debug `module:function:line:` prefix all fit): only word starts this close to
+# a keyword are tried, so a long line costs linear time, not quadratic.
+MAX_LEAD_CHARS = 256
+# A wording must run to the end of the line, and no kernel message is longer than this (printk
+# lines stop near 1 KiB): starts further back are not tried, whatever the line's length.
+MAX_MESSAGE_CHARS = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,21 +38,21 @@ class Located:
 
 def locate(text: str) -> Located | None:
     """The leftmost word start from which `text` is (or is a cut-off start of) one wording."""
-    families = families_in(text)
-    if not families:
-        return None
-    # The message holds a keyword, so it starts at or before the last one.
-    last_keyword = max(text.rfind(k) for f in families for k in _all_keywords(f))
-    for start in _starts(text, last_keyword):
+    for start in _starts(text, keyword_starts(text)):
         found = match_whole(text[start:])
         if found is not None:
             return Located(start, found)
     return None
 
 
-def _all_keywords(family: Family) -> tuple[str, ...]:
-    return (*family.keywords, *family.loose_keywords, *family.routing_only_keywords)
-
-
-def _starts(text: str, limit: int) -> list[int]:
-    return [m.start() for m in _WORD_START_RE.finditer(text, 0, limit + 1)]
+def _starts(text: str, keywords: list[int]) -> list[int]:
+    """Word starts at most MAX_LEAD_CHARS before a keyword and MAX_MESSAGE_CHARS before the
+    end of the text, leftmost first."""
+    first = max(0, len(text) - MAX_MESSAGE_CHARS)
+    starts: set[int] = set()
+    for keyword in keywords:
+        if keyword < first:
+            continue
+        lo = max(first, keyword - MAX_LEAD_CHARS)
+        starts.update(m.start() for m in _WORD_START_RE.finditer(text, lo, keyword + 1))
+    return sorted(starts)
