@@ -356,3 +356,14 @@ def test_every_file_an_argument_names_is_mounted(values: Path | None) -> None:
                 if arg.startswith("/etc/ktcp/"):
                     directory = arg.rpartition("/")[0]
                     assert directory in mounts, f"{name}/{c['name']}: {arg} is not mounted"
+
+
+@pytest.mark.parametrize(
+    "strategy",
+    [[], ["updateStrategy=null"], ["updateStrategy.rollingUpdate.maxSurge=0"]],
+    ids=["default", "no-strategy", "surge-zero"],
+)
+def test_kernel_debug_renders_with_every_strategy_that_adds_no_pod(strategy: list[str]) -> None:
+    # Only a surge (a second agent beside the old one on a node) is refused; see test_lint.
+    _spec, container = agent(render(None, "agent.kernelDebug.enabled=true", *strategy))
+    assert "--enable-kernel-debug" in container["args"]

@@ -205,8 +205,8 @@ and "secret" NAME to read another Secret with the same keys.
 {{- if and $a.kernelDebug.debugfs (not $a.kernelDebug.enabled) -}}
 {{- fail "agent.kernelDebug.debugfs mounts the node's debugfs read-write for agent.kernelDebug.enabled=true only: set both, or neither" -}}
 {{- end -}}
-{{- $rolling := default dict .Values.updateStrategy.rollingUpdate -}}
-{{- if and $a.kernelDebug.enabled $rolling.maxSurge (ne (toString $rolling.maxSurge) "0") (ne (toString $rolling.maxSurge) "0%") -}}
+{{- $surge := toString (dig "rollingUpdate" "maxSurge" 0 (default dict .Values.updateStrategy)) -}}
+{{- if and $a.kernelDebug.enabled (ne $surge "0") (ne $surge "0%") -}}
 {{- fail "agent.kernelDebug.enabled cannot roll with updateStrategy.rollingUpdate.maxSurge: the old agent, stopping beside the new one, would switch the kernel's debug lines off under it; use maxUnavailable" -}}
 {{- end -}}
 {{- end -}}
