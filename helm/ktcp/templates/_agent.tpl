@@ -158,7 +158,7 @@ switches journald (Storage=auto) to persistent storage. */}}
   readOnly: true
 {{- end }}
 {{- if .Values.agent.kernelDebug.debugfs }}
-# Writable: --enable-kernel-debug writes dynamic_debug/control there (kernels before 5.9).
+# Writable: --enable-kernel-debug writes dynamic_debug/control there (kernels before about 5.7).
 - name: debugfs
   mountPath: /sys/kernel/debug
 {{- end }}
