@@ -137,6 +137,29 @@ def test_source_ip_is_an_ip_and_a_cidr_query_finds_the_china_unicom_peers(
     assert both["count"] == len(expected)
 
 
+def test_lines_read_by_the_fallback_are_indexed_and_their_new_fields_can_be_queried(
+    es_templates: str, es_client: Any, data_stream: str
+) -> None:
+    pasted = ROOT / "tests" / "data" / "fallback" / "prefixes.log"
+    expected = parsed(pasted)
+    done = ship(es_templates, data_stream, pasted)
+    assert done.returncode == 0, done.stderr
+    assert delivery(done.stderr)["created"] == len(expected)
+    assert delivery(done.stderr)["rejected"] == 0
+    es_client.indices.refresh(index=data_stream)
+    truncated = es_client.count(index=data_stream, query={"term": {"ktcp.truncated": True}})
+    assert truncated["count"] == sum(1 for d in expected if d["ktcp"].get("truncated"))
+    repeated = es_client.search(
+        index=data_stream, query={"range": {"ktcp.repeat.count": {"gte": 2}}}, size=100
+    )["hits"]["hits"]
+    assert sorted(h["_source"]["ktcp"]["repeat"]["count"] for h in repeated) == [3, 5]
+    prefixed = es_client.count(
+        index=data_stream, query={"term": {"ktcp.envelope": "unknown-prefix"}}
+    )
+    unknown = [d for d in expected if d["ktcp"]["envelope"] == "unknown-prefix"]
+    assert prefixed["count"] == len(unknown) > 0
+
+
 def test_shipping_where_no_template_applies_warns_that_addresses_will_not_be_ips(
     es_templates: str, es_client: Any, tmp_path: Path
 ) -> None:
