@@ -1,11 +1,13 @@
 """The Fluentd sink: documents -> spooled PackedForward messages -> in_forward -> acks.
 
 `send` groups a batch by tag (one forward message per tag, one chunk id per message), writes
-each message to the spool, then pumps: sends queued messages while fewer than FLUENTD_WINDOW_CHUNKS
-await their ack, and takes whatever acks have arrived. An event counts as created only when
-the ack of its message arrives; then its spool file goes. When Fluentd is unreachable the
-queue just grows on disk (send does not block) and drains, oldest first, on reconnect; on a
-broken connection every unacknowledged message is sent again (at-least-once, byte-identical).
+the batch's messages to the spool (one file, fsync'ed once), then pumps: sends queued messages
+while fewer than FLUENTD_WINDOW_CHUNKS await their ack (acks are pipelined, not awaited one by
+one), and takes whatever acks have arrived. An event counts as created only when the ack of its
+message arrives; the spool file goes with the ack of its last message. When Fluentd is
+unreachable the queue just grows on disk (send does not block) and drains, oldest first, on
+reconnect; on a broken connection every unacknowledged message is sent again (at-least-once,
+byte-identical).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from pipeline.sinks.fluentd.protocol import (
 )
 from pipeline.sinks.fluentd.spool import (
     Chunk,
+    Message,
     Spool,
     SpoolFullError,
     default_directory,
@@ -108,8 +111,13 @@ class FluentdSink:
         groups: dict[str, list[Document]] = {}
         for doc in documents:
             groups.setdefault(tag_for(self.tag_prefix, doc), []).append(doc)
+        messages = []
         for tag, docs in groups.items():
-            self._spool(tag, docs)
+            chunk_id = new_chunk_id()
+            message = packed_forward(tag, pack_entries(docs), len(docs), chunk_id)
+            messages.append((message, len(docs), chunk_id))
+        if messages:
+            self._spool(messages, len(documents))
         self._spooled_docs += len(documents)
         if not self.stopping:
             self._pump(wait_secs=0.0)
@@ -163,12 +171,10 @@ class FluentdSink:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _spool(self, tag: str, docs: list[Document]) -> None:
-        chunk_id = new_chunk_id()
-        message = packed_forward(tag, pack_entries(docs), len(docs), chunk_id)
+    def _spool(self, messages: list[Message], events: int) -> None:
         while True:
             try:
-                self._queue.append(self.spool.add(message, len(docs), chunk_id))
+                self._queue.extend(self.spool.add_batch(messages))
                 self._full_warned = False
                 if self.spool_error is not None:
                     self.spool_error = None
@@ -185,7 +191,7 @@ class FluentdSink:
                         "delivered (free space, fix the directory, or give another --spool DIR)"
                     )
                 self.spool_error = exc.strerror or str(exc)
-                self.delivery.not_delivered += len(docs)
+                self.delivery.not_delivered += events
                 return
             except SpoolFullError:
                 if not self._full_warned:
@@ -198,7 +204,7 @@ class FluentdSink:
                     )
                 stalled = time.monotonic() - self._last_progress > self.deadline_secs
                 if self.stopping or stalled or self.refused is not None:
-                    self.delivery.not_delivered += len(docs)
+                    self.delivery.not_delivered += events
                     return
                 self._pump(wait_secs=0.2)
 
@@ -271,7 +277,7 @@ class FluentdSink:
 
     def _went_down(self, exc: BaseException) -> None:
         """Connection lost: everything unacknowledged goes back to the queue, in order."""
-        back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.sequence)
+        back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.order)
         self._inflight.clear()
         self.delivery.retried += sum(c.count for c in back)
         self._queue.extendleft(reversed(back))
@@ -287,7 +293,7 @@ class FluentdSink:
     def _refuse(self, exc: RefusedError) -> None:
         """Refused for good (certificate, key): stop trying; the spool keeps every event."""
         self.sender.disconnect_quietly()
-        back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.sequence)
+        back = sorted((c for c, _ in self._inflight.values()), key=lambda c: c.order)
         self._inflight.clear()
         self._queue.extendleft(reversed(back))
         self.refused = str(exc)

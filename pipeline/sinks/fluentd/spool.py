@@ -2,11 +2,15 @@
 
 Write-ahead: a message is on disk before its first byte goes to the socket and is deleted only
 when its ack arrives, so a kill, a crash or an unreachable Fluentd loses nothing; the next run
-with the same directory sends what it finds first, oldest first. One file per message, named
-`<sequence>-<events>-<chunk id>.fwd`, holding the exact bytes sent (a resend is byte-identical,
-same chunk id, same event.id). A message is written to a temporary file, fsync'ed, renamed into
-place and the directory fsync'ed before `add` returns: once a batch is in the spool, a crash or
-a power cut does not lose it, and a reader never sees half of a file. A lock file keeps two
+with the same directory sends what it finds first, oldest first. One file per batch, named
+`<sequence>-<events>-<first chunk id>.fwd`, holding the batch's forward messages (one per tag)
+back to back, each the exact bytes sent (a resend is byte-identical, same chunk id, same
+event.id); a file of an earlier version holds one message and reads the same way. A batch is
+written to a temporary file, fsync'ed once, renamed into place and the directory fsync'ed
+before `add_batch` returns: once a batch is in the spool, a crash or a power cut does not lose
+it, and a reader never sees half of a file. Two fsyncs per batch, whatever its number of tags.
+The file goes when the last of its messages is acknowledged; a crash in between sends the
+acknowledged ones again (same chunk ids, same event.id: at-least-once). A lock file keeps two
 runs from draining the same spool twice. Errors of the disk (full, read-only, removed) are
 OSError for the sink to count; deleting an acknowledged message is best effort (a leftover is
 sent again by the next run, and Elasticsearch keeps one copy by event.id).
@@ -15,13 +19,16 @@ sent again by the next run, and Elasticsearch keeps one copy by event.id).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+
+import msgpack
 
 from pipeline.errors import UsageError
 from pipeline.settings import FLUENTD_SPOOL_MAX_BYTES
@@ -37,17 +44,33 @@ class SpoolFullError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """One spooled forward message: its file, how many events it carries, its chunk id."""
+    """One spooled forward message: its file and place in it, its events, its chunk id."""
 
     path: Path
-    sequence: int
+    sequence: int  # the file's
+    index: int  # the message's place in its file
     count: int
     chunk_id: str
+    offset: int
     size: int
     earlier: bool  # left by an earlier run (not counted in this run's delivery)
 
+    @property
+    def order(self) -> tuple[int, int]:
+        """Oldest first: the spool's order of sending."""
+        return self.sequence, self.index
+
     def read(self) -> bytes:
-        return self.path.read_bytes()
+        with self.path.open("rb") as spooled:
+            spooled.seek(self.offset)
+            data = spooled.read(self.size)
+        if len(data) != self.size:
+            raise OSError(errno.EIO, f"{self.path.name} is shorter than its messages")
+        return data
+
+
+# one message to spool: (its bytes, its number of events, its chunk id)
+Message = tuple[bytes, int, str]
 
 
 def default_directory(address: str) -> Path:
@@ -77,6 +100,7 @@ class Spool:
                 "another --spool DIR"
             ) from exc
         self.unreadable: list[str] = []
+        self._pending: dict[Path, int] = {}  # messages of each file not yet acknowledged
         self._earlier = list(self._scan())
         self.bytes_used = sum(c.size for c in self._earlier)
         self._next = max((c.sequence for c in self._earlier), default=0) + 1
@@ -91,25 +115,37 @@ class Spool:
                 if path.name != LOCK_NAME:
                     self.unreadable.append(path.name)
                 continue
-            size = path.stat().st_size
-            yield Chunk(
-                path, int(found["seq"]), int(found["count"]), found["chunk"], size, earlier=True
-            )
+            messages = _split(path.read_bytes())
+            if messages is None:
+                self.unreadable.append(f"{path.name} (not forward messages)")
+                continue
+            self._pending[path] = len(messages)
+            sequence = int(found["seq"])
+            for index, (offset, size, count, chunk_id) in enumerate(messages):
+                yield Chunk(path, sequence, index, count, chunk_id, offset, size, earlier=True)
 
     def earlier(self) -> list[Chunk]:
         """Messages an earlier run left unacknowledged, oldest first."""
         return list(self._earlier)
 
     def add(self, message: bytes, count: int, chunk_id: str) -> Chunk:
-        if self.bytes_used + len(message) > self.max_bytes:
-            raise SpoolFullError(f"{self.bytes_used + len(message)} > {self.max_bytes} bytes")
+        return self.add_batch([(message, count, chunk_id)])[0]
+
+    def add_batch(self, messages: Sequence[Message]) -> list[Chunk]:
+        """Keep a batch's messages in one file, on disk (two fsyncs) before this returns.
+        SpoolFullError when they would pass the bound, OSError when the disk fails."""
+        size = sum(len(data) for data, _, _ in messages)
+        if self.bytes_used + size > self.max_bytes:
+            raise SpoolFullError(f"{self.bytes_used + size} > {self.max_bytes} bytes")
         sequence = self._next
         self._next += 1
-        path = self.directory / f"{sequence:012d}-{count}-{chunk_id}{SUFFIX}"
+        count = sum(n for _, n, _ in messages)
+        path = self.directory / f"{sequence:012d}-{count}-{messages[0][2]}{SUFFIX}"
         tmp = path.with_name(path.name + ".tmp")
         try:
             with tmp.open("wb") as out:
-                out.write(message)
+                for data, _, _ in messages:
+                    out.write(data)
                 out.flush()
                 os.fsync(out.fileno())
             tmp.rename(path)
@@ -117,14 +153,25 @@ class Spool:
             tmp.unlink(missing_ok=True)
             raise
         self._sync_directory()  # the rename itself survives a crash only once this returns
-        self.bytes_used += len(message)
-        return Chunk(path, sequence, count, chunk_id, len(message), earlier=False)
+        self.bytes_used += size
+        self._pending[path] = len(messages)
+        chunks, offset = [], 0
+        for index, (data, n, chunk_id) in enumerate(messages):
+            chunks.append(Chunk(path, sequence, index, n, chunk_id, offset, len(data), False))
+            offset += len(data)
+        return chunks
 
     def remove(self, chunk: Chunk) -> None:
+        """The message is acknowledged (or lost): its file goes with the last of its messages."""
+        self.bytes_used -= chunk.size
+        left = self._pending.get(chunk.path, 1) - 1
+        if left > 0:
+            self._pending[chunk.path] = left
+            return
+        self._pending.pop(chunk.path, None)
         # acknowledged already: a leftover is only sent again (same ids) by the next run
         with contextlib.suppress(OSError):
             chunk.path.unlink(missing_ok=True)
-        self.bytes_used -= chunk.size
 
     def _sync_directory(self) -> None:
         fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
@@ -136,3 +183,33 @@ class Spool:
     def close(self) -> None:
         fcntl.flock(self._lock, fcntl.LOCK_UN)
         self._lock.close()
+
+
+def _split(data: bytes) -> list[tuple[int, int, int, str]] | None:
+    """(offset, size, events, chunk id) of each forward message in a spool file, or None when
+    it holds anything else."""
+    unpacker = msgpack.Unpacker(raw=False, max_buffer_size=max(len(data), 1))
+    unpacker.feed(data)
+    found: list[tuple[int, int, int, str]] = []
+    offset = 0
+    try:
+        for message in unpacker:
+            end = unpacker.tell()
+            options = _options(message)
+            if options is None:
+                return None
+            found.append((offset, end - offset, options[0], options[1]))
+            offset = end
+    except (ValueError, msgpack.UnpackException):
+        return None
+    return found if found and offset == len(data) else None
+
+
+def _options(message: Any) -> tuple[int, str] | None:
+    """The events and chunk id of `[tag, entries, {"chunk": id, "size": n}]`."""
+    if not (isinstance(message, list) and len(message) == 3 and isinstance(message[2], dict)):
+        return None
+    count, chunk_id = message[2].get("size"), message[2].get("chunk")
+    if isinstance(count, int) and isinstance(chunk_id, str) and chunk_id:
+        return count, chunk_id
+    return None

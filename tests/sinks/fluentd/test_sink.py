@@ -301,13 +301,12 @@ def test_a_vanished_spool_file_is_reported_as_such_not_as_fluentd_unreachable(
     assert spooled(tmp_path) == []
 
 
-def test_a_spooled_message_is_on_disk_before_add_returns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_batch_is_on_disk_before_send_returns_at_two_fsyncs_whatever_its_tags(
+    tmp_path: Path, make_docs: Docs, unused_port: Port, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A crash right after `add` must not lose the message: its file and the directory entry
-    # are fsync'ed (a rename alone can be lost with the page cache).
-    from pipeline.sinks.fluentd.spool import Spool
-
+    # A crash right after `send` must not lose the batch: its one file and the directory entry
+    # are fsync'ed (a rename alone can be lost with the page cache), once per batch, not once
+    # per tag (each fsync costs milliseconds on a real disk).
     synced: list[str] = []
     real_fsync = os.fsync
 
@@ -315,13 +314,55 @@ def test_a_spooled_message_is_on_disk_before_add_returns(
         synced.append(os.readlink(f"/proc/self/fd/{fd}"))
         real_fsync(fd)
 
+    docs = make_docs(3)
+    tags = {d["event"]["action"] for d in docs}
+    assert len(tags) > 2, "the batch spans several tags"
+    sink = open_test_sink(f"127.0.0.1:{unused_port()}", tmp_path, deadline_secs=0.2)
     monkeypatch.setattr(os, "fsync", fsync)
+    sink.send(docs)
+    [name] = spooled(tmp_path)
+    assert synced == [str(tmp_path / name) + ".tmp", str(tmp_path)]  # data, then the rename
+    assert int(name.split("-")[1]) == len(docs)
+    monkeypatch.undo()
+    assert sink.close().not_delivered == len(docs)
+
+
+def test_a_batch_file_goes_with_its_last_ack_and_a_restart_resends_what_is_left(
+    tmp_path: Path,
+) -> None:
+    from pipeline.sinks.fluentd.protocol import packed_forward
+    from pipeline.sinks.fluentd.spool import Spool
+
+    messages = [(packed_forward(f"t.{i}", b"", 1 + i, f"c{i}"), 1 + i, f"c{i}") for i in range(3)]
     spool = Spool(tmp_path)
-    chunk = spool.add(b"message", 1, "abc")
+    first, second, _ = spool.add_batch(messages)
+    spool.remove(second)  # acknowledged out of order: the file still holds two unacked
+    assert spooled(tmp_path) == [first.path.name]
     spool.close()
-    assert chunk.path.read_bytes() == b"message"
-    assert str(chunk.path) + ".tmp" in synced  # the data, before its rename
-    assert str(tmp_path) in synced  # the rename
+
+    again = Spool(tmp_path)  # a restart: every message of the file is sent again, in order
+    earlier = again.earlier()
+    assert [(c.chunk_id, c.count, c.earlier) for c in earlier] == [
+        ("c0", 1, True),
+        ("c1", 2, True),
+        ("c2", 3, True),
+    ]
+    assert [c.read() for c in earlier] == [m for m, _, _ in messages]  # byte-identical
+    for chunk in earlier:
+        assert spooled(tmp_path)
+        again.remove(chunk)
+    assert spooled(tmp_path) == [] and again.bytes_used == 0
+    again.close()
+
+
+def test_a_damaged_spool_file_is_reported_and_not_sent(tmp_path: Path) -> None:
+    from pipeline.sinks.fluentd.spool import Spool
+
+    (tmp_path / "000000000001-5-abc.fwd").write_bytes(b"\x93\xa1t")  # cut short
+    spool = Spool(tmp_path)
+    assert spool.earlier() == []
+    assert spool.unreadable == ["000000000001-5-abc.fwd (not forward messages)"]
+    spool.close()
 
 
 def test_the_forward_sink_uses_no_client_library_internals() -> None:
