@@ -91,7 +91,8 @@ class FluentdSink:
         self._last_progress = time.monotonic()
         self._full_warned = False
         if spool.unreadable:
-            warn(f"spool {spool.directory}: ignoring unknown files {', '.join(spool.unreadable)}")
+            names = ", ".join(spool.unreadable)
+            warn(f"spool {spool.directory}: ignoring unknown or damaged files (left in place): {names}")
         earlier = sum(c.count for c in self._queue)
         if earlier:
             warn(
