@@ -92,7 +92,7 @@ class FluentdSink:
         self._full_warned = False
         if spool.unreadable:
             names = ", ".join(spool.unreadable)
-            warn(f"spool {spool.directory}: ignoring unknown or damaged files (left in place): {names}")
+            warn(f"spool {spool.directory}: ignoring unknown or damaged files: {names}")
         earlier = sum(c.count for c in self._queue)
         if earlier:
             warn(
