@@ -24,6 +24,10 @@ from pipeline.sinks.base import Document
 
 DEFAULT_PORT = 24224
 EVENT_TIME_EXT = 0
+_EVENT_TIME = struct.Struct(">II")
+# an entry's first bytes as msgpack writes `[ExtType(0, <8 bytes>), record]`: fixarray of 2,
+# fixext 8 of type EVENT_TIME_EXT; the 8 bytes of the EventTime follow, then the record
+_ENTRY_HEAD = bytes((0x92, 0xD7, EVENT_TIME_EXT))
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +71,11 @@ def parse_address(text: str) -> Address:
 
 def event_time(timestamp: str) -> msgpack.ExtType:
     """EventTime of the document's `@timestamp` (ISO 8601 UTC), exact to the microsecond."""
-    seconds, nanos = epoch_parts(datetime.fromisoformat(timestamp))
-    return msgpack.ExtType(EVENT_TIME_EXT, struct.pack(">II", seconds, nanos))
+    return msgpack.ExtType(EVENT_TIME_EXT, _event_time_bytes(timestamp))
+
+
+def _event_time_bytes(timestamp: str) -> bytes:
+    return _EVENT_TIME.pack(*epoch_parts(datetime.fromisoformat(timestamp)))
 
 
 def tag_for(prefix: str, document: Document) -> str:
@@ -78,9 +85,19 @@ def tag_for(prefix: str, document: Document) -> str:
 
 
 def pack_entries(documents: Iterable[Document]) -> bytes:
-    """The PackedForward body: concatenated msgpack `[time, record]` entries."""
-    packer = msgpack.Packer(use_bin_type=True)
-    return b"".join(packer.pack([event_time(document_time(d)), d]) for d in documents)
+    """The PackedForward body: concatenated msgpack `[time, record]` entries. The same bytes as
+    packing each `[event_time(...), record]` (tests compare), without building a list and an
+    ExtType per event, and parsing each distinct `@timestamp` once per batch."""
+    pack = msgpack.Packer(use_bin_type=True).pack
+    times: dict[str, bytes] = {}
+    parts: list[bytes] = []
+    for doc in documents:
+        timestamp = document_time(doc)
+        time_bytes = times.get(timestamp)
+        if time_bytes is None:
+            time_bytes = times[timestamp] = _event_time_bytes(timestamp)
+        parts += (_ENTRY_HEAD, time_bytes, pack(doc))
+    return b"".join(parts)
 
 
 def new_chunk_id() -> str:

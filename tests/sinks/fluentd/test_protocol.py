@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import msgpack
 import pytest
@@ -57,6 +59,18 @@ def test_a_packed_forward_message_carries_tag_entries_and_a_chunk_to_acknowledge
     entries = list(msgpack.Unpacker(io.BytesIO(body)))
     assert [record for _, record in entries] == docs
     assert all(isinstance(t, msgpack.ExtType) for t, _ in entries)
+
+
+def test_entries_are_byte_for_byte_what_msgpack_packs_for_time_and_record(
+    make_docs: Callable[[int], list[dict[str, Any]]],
+) -> None:
+    docs = make_docs(3)
+    docs.append({"@timestamp": "1970-01-01T00:00:00Z", "event": {"id": "epoch"}})
+    docs.append({"@timestamp": "2106-02-07T06:28:15.999999Z", "event": {"id": "u32 max"}})
+    reference = b"".join(
+        msgpack.packb([event_time(d["@timestamp"]), d], use_bin_type=True) for d in docs
+    )
+    assert pack_entries(docs) == reference
 
 
 def test_only_an_ack_map_acknowledges() -> None:
