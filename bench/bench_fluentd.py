@@ -1,6 +1,7 @@
 """Fluentd throughput: records/s through `ktcp exec-filter` and events/s through the forwarder.
 
     python bench/bench_fluentd.py [--lines 200000] [--tcp-share 0.2] [--runs 3]
+                                  [--only exec-filter|forwarder]
 
 exec-filter: a generated kernel log (bench/generate.py) as Fluentd's exec_filter writes it to
 the child (msgpack stream of {"message": <bin line>}), through a real child process over pipes,
@@ -8,7 +9,9 @@ msgpack out; wall time from the first byte written to the child's EOF (start-up 
 with enrichment off and on (bundled data).
 forwarder: the ECS documents of the same log shipped by FluentdSink (spool on local disk,
 PackedForward, batches of 500 as `ktcp ship` sends) to the forward receiver of the tests
-running in its own process, every message acknowledged; wall time of send() + close().
+running in its own process, every message acknowledged; wall time of send() + close(), and
+the CPU time of the sending process alone over the same span (events per CPU second: what the
+forwarder itself costs, apart from the receiver, which runs in Python and decodes every event).
 forwarder over TLS + <security>: the same, to a receiver serving TLS (a certificate of a CA
 made for the run, verified) and the shared-key handshake.
 Prints a Markdown table with the median of the runs.
@@ -90,8 +93,11 @@ def exec_filter_once(stream: bytes, enrich: bool) -> tuple[float, int]:
     return time.perf_counter() - started, docs
 
 
-def forwarder_once(docs: list[dict[str, object]], secure: Path | None = None) -> float:
-    """Seconds to ship `docs`; with `secure` (a directory for a CA), over TLS + <security>."""
+def forwarder_once(
+    docs: list[dict[str, object]], secure: Path | None = None
+) -> tuple[float, float]:
+    """Wall and CPU seconds of this process to ship `docs`; with `secure` (a directory for a
+    CA), over TLS + <security>."""
     argv = [sys.executable, str(RECEIVER)]
     options: dict[str, Any] = {}
     if secure is not None:
@@ -113,16 +119,16 @@ def forwarder_once(docs: list[dict[str, object]], secure: Path | None = None) ->
             deadline_secs=60,
             **options,
         )
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for i in range(0, len(docs), BATCH):
             sink.send(docs[i : i + BATCH])
         delivery = sink.close()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     receiver.stdin.close()
     accepted = int(receiver.stdout.readline())
     receiver.wait()
     assert delivery.created == len(docs) == accepted, (delivery, accepted)
-    return seconds
+    return seconds, cpu
 
 
 def main() -> None:
@@ -130,6 +136,7 @@ def main() -> None:
     args.add_argument("--lines", type=int, default=200_000)
     args.add_argument("--tcp-share", type=float, default=0.2)
     args.add_argument("--runs", type=int, default=3)
+    args.add_argument("--only", choices=("exec-filter", "forwarder"))
     opts = args.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "kern.log"
@@ -141,7 +148,7 @@ def main() -> None:
     docs = [to_document(o) for o in chain.scan_block(b"\n".join(lines)) if isinstance(o, Event)]
 
     rows = []
-    for enrich in (False, True):
+    for enrich in (False, True) if opts.only != "forwarder" else ():
         runs = [exec_filter_once(stream, enrich) for _ in range(opts.runs)]
         seconds = statistics.median(s for s, _ in runs)
         events = runs[0][1]
@@ -152,13 +159,16 @@ def main() -> None:
             f"({events / seconds:,.0f} events/s) |"
         )
     for label, secure in (("", False), (", TLS + <security> handshake", True)):
+        if opts.only == "exec-filter":
+            break
         with tempfile.TemporaryDirectory() as pki:
-            seconds = statistics.median(
-                forwarder_once(docs, Path(pki) if secure else None) for _ in range(opts.runs)
-            )
+            runs = [forwarder_once(docs, Path(pki) if secure else None) for _ in range(opts.runs)]
+        seconds = statistics.median(s for s, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
         rows.append(
             f"| forwarder -> local receiver, acked PackedForward{label} | {len(docs):,} events "
-            f"| {len(docs) / seconds:,.0f} events/s |"
+            f"| {len(docs) / seconds:,.0f} events/s ({len(docs) / cpu:,.0f} per CPU second "
+            "of the sender) |"
         )
     print(f"| measure | input | median of {opts.runs} runs |\n|---|---|---|")
     print("\n".join(rows))
