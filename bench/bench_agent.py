@@ -18,7 +18,6 @@ Prints a Markdown table.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import statistics
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from es_target import elasticsearch_with_templates
 
 ROOT = Path(__file__).resolve().parent.parent
 TICK_SECS = 0.01
@@ -48,16 +48,6 @@ NOISE = (
     "Dec  1 03:00:00 node1 kernel: [{n:9d}.000002] IPv6: ADDRCONF(NETDEV_CHANGE): "
     "veth{n:x}: link becomes ready\n"
 )
-
-
-def load_esnode() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "ktcp_esnode", ROOT / "tests/elasticsearch/esnode.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 class Writer(threading.Thread):
@@ -193,23 +183,9 @@ def main() -> int:
     parser.add_argument("--url", default=os.environ.get("KTCP_BENCH_ES_URL"))
     parser.add_argument("--enrich", action="store_true", help="bundled enrichment on")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop the node
     from elasticsearch import Elasticsearch
 
-    from pipeline.sinks.elasticsearch.capabilities import detect
-    from pipeline.sinks.elasticsearch.connection import client, connection
-    from pipeline.sinks.elasticsearch.install import install
-    from pipeline.sinks.elasticsearch.templates import render
-
-    node = None
-    if not args.url:
-        node = load_esnode().Node()
-        node.start()
-        args.url = node.url
-    try:
-        setup = client(connection(args.url))
-        install(setup, render(detect(setup)))
-        setup.close()
+    with elasticsearch_with_templates(args.url) as args.url:
         es = Elasticsearch(args.url, request_timeout=30)
         print(f"enrichment: {'bundled' if args.enrich else 'off'}; {args.seconds:g} s per rate\n")
         print("| lines/s | CPU % of one core | RSS MiB (median / max) | searchable p50 | p99 |")
@@ -223,9 +199,6 @@ def main() -> int:
                 flush=True,
             )
         es.close()
-    finally:
-        if node is not None:
-            node.remove()
     return 0
 
 

@@ -11,10 +11,8 @@ real path (parse -> ECS -> ElasticsearchSink) into a data stream of its own, aft
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import random
-import signal
 import statistics
 import sys
 import tempfile
@@ -23,15 +21,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from es_target import elasticsearch_with_templates
+
 from pipeline.chain import Chain
 from pipeline.drivers.inputs import read_input
 from pipeline.drivers.run import run
 from pipeline.settings import ES_THREADS, ParseSettings
 from pipeline.sinks.elasticsearch import BulkHelper, open_sink
-from pipeline.sinks.elasticsearch.capabilities import detect
-from pipeline.sinks.elasticsearch.connection import client, connection
-from pipeline.sinks.elasticsearch.install import install
-from pipeline.sinks.elasticsearch.templates import render
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = [
@@ -98,61 +94,38 @@ def parse_only(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def load_esnode() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "ktcp_esnode", ROOT / "tests/elasticsearch/esnode.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--url", default=os.environ.get("KTCP_BENCH_ES_URL"))
     parser.add_argument("--runs", type=int, default=3, help="median of this many runs each")
     args = parser.parse_args()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # still stop the node
-    node = None
-    if not args.url:
-        node = load_esnode().Node()
-        node.start()
-        args.url = node.url
-    try:
-        es = client(connection(args.url))
-        install(es, render(detect(es)))
-        es.close()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "bench-kern.log"
-            write_log(path, args.events)
-            base = parse_only(path)
+    with elasticsearch_with_templates(args.url) as args.url, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench-kern.log"
+        write_log(path, args.events)
+        base = parse_only(path)
+        print(
+            f"{args.events:,} events, {path.stat().st_size / 1e6:.1f} MB; parse only: "
+            f"{base:.1f} s, {args.events / base:,.0f} events/s\n"
+        )
+        print(
+            f"| helper | docs per request | threads | seconds (median of {args.runs}) "
+            "| events/s |"
+        )
+        print("|---|---:|---:|---:|---:|")
+        for helper, chunk in CONFIGS:
+            times = []
+            for _ in range(args.runs):
+                seconds, delivery = ship_once(args.url, path, helper, chunk)
+                assert delivery.created == args.events, delivery
+                times.append(seconds)
+            seconds = statistics.median(times)
+            threads = ES_THREADS if helper is BulkHelper.PARALLEL else 1
             print(
-                f"{args.events:,} events, {path.stat().st_size / 1e6:.1f} MB; parse only: "
-                f"{base:.1f} s, {args.events / base:,.0f} events/s\n"
+                f"| {helper.value}_bulk | {chunk} | {threads} | {seconds:.1f} | "
+                f"{args.events / seconds:,.0f} |",
+                flush=True,
             )
-            print(
-                f"| helper | docs per request | threads | seconds (median of {args.runs}) "
-                "| events/s |"
-            )
-            print("|---|---:|---:|---:|---:|")
-            for helper, chunk in CONFIGS:
-                times = []
-                for _ in range(args.runs):
-                    seconds, delivery = ship_once(args.url, path, helper, chunk)
-                    assert delivery.created == args.events, delivery
-                    times.append(seconds)
-                seconds = statistics.median(times)
-                threads = ES_THREADS if helper is BulkHelper.PARALLEL else 1
-                print(
-                    f"| {helper.value}_bulk | {chunk} | {threads} | {seconds:.1f} | "
-                    f"{args.events / seconds:,.0f} |",
-                    flush=True,
-                )
-    finally:
-        if node is not None:
-            node.remove()
     return 0
 
 
