@@ -138,6 +138,17 @@ class Chain:
             return Miss(MissKind.INVALID, f"line longer than {MAX_LINE_BYTES} bytes", raw)
         return self._classify(RawLine(decode(line), path, offset, file_id))
 
+    @property
+    def record_kind(self) -> str | None:
+        """The structured record kind `--envelope` forces, if it names one."""
+        return self.settings.envelope if self.settings.envelope in RECORD_KINDS else None
+
+    def count_non_tcp_records(self, records: int) -> None:
+        """Records a driver found non-TCP exactly as `process_record` would (a kernel line
+        without a catalog keyword), counted without building a Miss for each."""
+        self.stats.lines += records
+        self.stats.non_tcp += records
+
     def process_record(self, record: dict[str, Any]) -> Event | Miss:
         """One structured record (a Fluentd or journald map, already decoded), counted.
 
@@ -145,7 +156,7 @@ class Chain:
         line under the record keys is the event's `event.original`.
         """
         self.stats.lines += 1
-        kind = self.settings.envelope if self.settings.envelope in RECORD_KINDS else None
+        kind = self.record_kind
         keys = self.settings.record_keys
         line = envelopes.structured.line_of(record, keys, kind)
         if line is not None and candidate_span(line.encode("utf-8", "surrogatepass"), 0) is None:

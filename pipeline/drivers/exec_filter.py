@@ -25,14 +25,20 @@ from typing import IO, Any
 import msgpack
 import orjson
 
+from pipeline.catalog import candidate_span
 from pipeline.chain import Chain
 from pipeline.clock import epoch_parts
 from pipeline.drivers.interrupts import Interrupted, Interrupts
 from pipeline.ecs import stamp_ingested, to_document
+from pipeline.envelopes import structured
 from pipeline.events import Event
 from pipeline.records import Miss, MissKind
 
 READ_BYTES = 1 << 16
+MAX_SHAPES = 256  # distinct key sets of msgpack records whose line key is remembered
+# What `str.strip` removes from ASCII text (bytes.strip leaves \x1c-\x1f): a line of only
+# these is blank, as `line_of` sees it.
+_TEXT_BLANKS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 DEFAULT_TIME_KEY = "ktcp_time"  # read back by `<parse> time_key ktcp_time  time_type float`
 DEFAULT_TAG_KEY = "ktcp_tag"  # read back by `<extract> tag_key ktcp_tag` (error records only)
 EXCERPT_CHARS = 300  # of a bad record, in its log line
@@ -191,7 +197,20 @@ class JsonRecords:
 
 
 class ExecFilter:
-    """Records in, documents out; one instance per child process."""
+    """Records in, documents out; one instance per child process.
+
+    A msgpack record goes one of two ways. Most kernel lines are not TCP: when the record's
+    kernel line is plain ASCII text under a key its shape fixes (`_line_key`) and holds no
+    catalog keyword, it costs one prefilter search and a counter, and is dropped or passed
+    through untouched; that is exactly what the general path below decides for such a record,
+    without decoding it. Every other record takes the general path (`handle`): decoded to
+    text, through `Chain.process_record`, counted and rendered.
+
+    Output: everything a read of stdin gives is appended to one buffer and written with one
+    `write` and one flush. An item of it is either a document (a dict, encoded in the output
+    format) or bytes already encoded in that format (a record passed through; a renderer that
+    packs a document itself can hand its bytes to `_put` the same way).
+    """
 
     def __init__(self, chain: Chain, settings: FilterSettings, out: IO[bytes], log: Log) -> None:
         self.chain = chain
@@ -203,13 +222,28 @@ class ExecFilter:
         self._records: MsgpackRecords | JsonRecords = (
             MsgpackRecords() if settings.input_format == "msgpack" else JsonRecords()
         )
+        self._pending = b""  # msgpack bytes of a record that has not ended yet
+        self._line_keys: dict[tuple[Any, ...], bytes | None] = {}
+        # non-TCP records pass through as their own bytes when the formats agree; passed
+        # through into JSON, they are decoded (the general path)
+        self._pass_raw = settings.pass_unmatched and settings.output_format == "msgpack"
+        self._quick = self._pass_raw or not settings.pass_unmatched
 
     def feed(self, data: bytes) -> None:
         """Handle every complete record in `data`; write and flush their output at once."""
-        self._write([self._handle(item) for item in self._records.feed(data)])
+        if self.settings.input_format == "msgpack":
+            self._write(self._feed_msgpack(data))
+        else:
+            self._write([self.handle(item) for item in self._records.feed(data)])
 
     def finish(self) -> None:
-        self._write([self._handle(item) for item in self._records.finish()])
+        if self.settings.input_format == "msgpack":
+            tail, self._pending = self._pending, b""
+            if tail:
+                bad = BadRecord("input ended inside a msgpack record", _excerpt(tail[:64]))
+                self._write([self.handle(bad)])
+            return
+        self._write([self.handle(item) for item in self._records.finish()])
 
     def _write(self, outputs: list[bytes]) -> None:
         data = b"".join(outputs)
@@ -217,7 +251,95 @@ class ExecFilter:
             self.out.write(data)
             self.out.flush()  # Fluentd reads as bytes arrive: never leave a batch in a buffer
 
-    def _handle(self, item: tuple[Any, bytes] | BadRecord) -> bytes:
+    def _feed_msgpack(self, data: bytes) -> list[bytes]:
+        """The outputs of every record that ends in `pending + data`, in input order.
+
+        The same records, outcomes and bytes as `MsgpackRecords` + `handle` per record (the
+        reference the tests compare with); garbage is skipped a byte at a time alike.
+        """
+        buf = self._pending + data if self._pending else data
+        outputs: list[bytes] = []
+        span = candidate_span
+        shapes = self._line_keys
+        pass_raw, quick = self._pass_raw, self._quick
+        quiet = 0  # non-TCP records not yet added to the counters
+        start = 0
+        while True:
+            unpacker = msgpack.Unpacker(raw=True, strict_map_key=False)
+            unpacker.feed(buf)
+            try:
+                for obj in unpacker:
+                    end = unpacker.tell()
+                    if quick and type(obj) is dict:
+                        shape = tuple(obj)
+                        key = shapes[shape] if shape in shapes else self._line_key(shape)
+                        line = obj.get(key) if key is not None else None
+                        if (
+                            type(line) is bytes
+                            and line.isascii()
+                            and line.lstrip(_TEXT_BLANKS)
+                            and span(line, 0) is None
+                        ):
+                            quiet += 1
+                            if pass_raw:
+                                outputs.append(buf[start:end])
+                            start = end
+                            continue
+                    if quiet:
+                        self._count_quiet(quiet)
+                        quiet = 0
+                    outputs.append(self.handle((obj, buf[start:end])))
+                    start = end
+            except Exception as exc:  # any decoding failure: skip one byte and resync
+                if quiet:
+                    self._count_quiet(quiet)
+                    quiet = 0
+                reason = f"broken msgpack ({type(exc).__name__} {exc})"
+                outputs.append(self.handle(BadRecord(reason, _excerpt(buf[start : start + 64]))))
+                buf = buf[start + 1 :]
+                start = 0
+                if buf:
+                    continue
+            break
+        if quiet:
+            self._count_quiet(quiet)
+        self._pending = buf[start:]
+        return outputs
+
+    def _count_quiet(self, records: int) -> None:
+        """Non-TCP records of the fast path: counted as `_miss` counts them."""
+        self.stats.records += records
+        self.stats.non_tcp += records
+        if self._pass_raw:
+            self.stats.passed += records
+        self.chain.count_non_tcp_records(records)
+
+    def _line_key(self, shape: tuple[Any, ...]) -> bytes | None:
+        """For records with these msgpack keys: the key whose value, when it is text that is
+        not blank, is the kernel line `line_of` takes from the decoded record; None when the
+        keys alone do not tell (the general path then decides every such record)."""
+        key: bytes | None = None
+        texts = [_key(k) for k in shape]
+        present = dict(zip(texts, shape, strict=True))
+        docker_like = all(k in present for k in ("log", "stream", "time"))  # by log's type
+        if len(present) == len(shape) and all(type(k) is bytes for k in shape) and not docker_like:
+            probe = dict.fromkeys(texts, "")
+            for name in structured.line_keys(
+                probe, self.chain.settings.record_keys, self.chain.record_kind
+            ):
+                if name in present:
+                    key = present[name]
+                    break
+        if len(self._line_keys) < MAX_SHAPES:
+            self._line_keys[shape] = key
+        return key
+
+    def _put(self, item: Record | bytes) -> bytes:
+        """One output item as bytes of the output format: a document is encoded, bytes are
+        taken as they are (already in that format)."""
+        return item if isinstance(item, bytes) else self._encode(item)
+
+    def handle(self, item: tuple[Any, bytes] | BadRecord) -> bytes:
         self.stats.records += 1
         if isinstance(item, BadRecord):
             return self._bad(item.reason, item.excerpt)
@@ -229,7 +351,7 @@ class ExecFilter:
             outcome = self.chain.process_record(record)
             if isinstance(outcome, Event):
                 self.stats.events += 1
-                return self._encode(self._document(outcome))
+                return self._put(self._document(outcome))
             return self._miss(outcome, record, raw)
         except Exception as exc:  # a bug must cost one record, never the child
             return self._bad(f"failed: {type(exc).__name__}: {exc}", _excerpt(raw))

@@ -69,10 +69,16 @@ def kind_of(record: Record) -> str:
 _LINE_KEYS = {"journald": ("MESSAGE",), "fluent-bit": ("msg",), "docker": ("log",)}
 
 
+def line_keys(record: Record, record_keys: RecordKeys, kind: str | None = None) -> RecordKeys:
+    """The keys, in order, under which a record of this kind keeps its text line."""
+    return _LINE_KEYS.get(kind or kind_of(record), record_keys)
+
+
 def line_of(record: Record, record_keys: RecordKeys, kind: str | None = None) -> str | None:
     """The text line a record carries, where its kind keeps it; None when it has none (or not
-    as plain text): a cheap look, before any envelope is parsed."""
-    for key in _LINE_KEYS.get(kind or kind_of(record), record_keys):
+    as plain text): a cheap look, before any envelope is parsed. The first of `line_keys`
+    whose value is text that is not blank."""
+    for key in line_keys(record, record_keys, kind):
         value = record.get(key)
         if isinstance(value, str) and value.strip():
             return value
