@@ -10,13 +10,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from pipeline import envelopes, identity
 from pipeline.catalog import Invalid, Match, candidate_span, classify
-from pipeline.catalog.base import KernelMessage
 from pipeline.catalog.locate import locate
 from pipeline.clock import Clock, utc_now
 from pipeline.enrich import EnrichSettings, build_resolver
@@ -25,7 +24,10 @@ from pipeline.events import Event
 from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine
 from pipeline.settings import MAX_LINE_BYTES, ParseSettings
 
-Enrich = Callable[[KernelMessage], PeerInfo | None]
+if TYPE_CHECKING:
+    from pipeline.catalog.base import KernelMessage  # pydantic: loaded with the first TCP line
+
+Enrich = Callable[["KernelMessage"], PeerInfo | None]
 
 OCCURRENCE_KEYS = 1 << 17  # distinct (host, time, text) remembered for identity rule 3
 KERNEL_IDENTS = frozenset({"kernel", "klogd", "vmunix", "unix"})

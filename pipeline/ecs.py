@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from pipeline.catalog import FAMILIES
-from pipeline.catalog.base import Family
 from pipeline.clock import TimeSource
-from pipeline.events import Event
 from pipeline.records import PeerInfo
 from pipeline.version import PARSER_VERSION
+
+if TYPE_CHECKING:
+    from pipeline.catalog.base import Family
+    from pipeline.events import Event
 
 # The ECS release whose definitions our fields follow (emitted as ecs.version): the last of the
 # 8.x line, the Elasticsearch major ktcp targets. tests/data/ecs/ holds the extract of its
@@ -115,6 +116,8 @@ def family_fields(family: Family) -> tuple[FieldSpec, ...]:
 
 def all_fields() -> tuple[FieldSpec, ...]:
     """Every field a document may carry; one entry per name."""
+    from pipeline.catalog import FAMILIES  # the family table: only schemas and templates need it
+
     seen: dict[str, FieldSpec] = {f.name: f for f in (*FIELDS, *SAMPLE_FIELDS)}
     for family in FAMILIES:
         for spec in family_fields(family):

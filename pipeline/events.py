@@ -4,21 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Union
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from pydantic import ConfigDict, Field, TypeAdapter
-
-from pipeline.catalog import FAMILIES
-from pipeline.catalog.base import Family, KernelMessage
 from pipeline.clock import TimeSource
 from pipeline.records import Envelope, PeerInfo, RawLine, fast_init
 
-# One union over every family, discriminated by `action` (= event.action); built once.
-_UNION: Any = Union[tuple(f.model for f in FAMILIES)]  # noqa: UP007 - built at run time
-KernelTcpMessage: Any = Annotated[_UNION, Field(discriminator="action")]
-MESSAGE_ADAPTER: TypeAdapter[Any] = TypeAdapter(
-    KernelTcpMessage, config=ConfigDict(defer_build=True)
-)
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+    from pipeline.catalog.base import Family, KernelMessage
+
+    MESSAGE_ADAPTER: TypeAdapter[Any]
+    KernelTcpMessage: Any
+
+
+@cache
+def _message_adapter() -> tuple[Any, TypeAdapter[Any]]:
+    """One union over every family, discriminated by `action` (= event.action); built once, on
+    first use (`ktcp schemas`): rendering events never needs it, and it loads every family."""
+    from pydantic import ConfigDict, Field, TypeAdapter
+
+    from pipeline.catalog import FAMILIES
+
+    union: Any = Union[tuple(f.model for f in FAMILIES)]  # noqa: UP007 - built at run time
+    message: Any = Annotated[union, Field(discriminator="action")]
+    return message, TypeAdapter(message, config=ConfigDict(defer_build=True))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "KernelTcpMessage":
+        return _message_adapter()[0]
+    if name == "MESSAGE_ADAPTER":
+        return _message_adapter()[1]
+    raise AttributeError(f"module 'pipeline.events' has no attribute {name!r}")
 
 
 @fast_init

@@ -3,14 +3,17 @@ else."""
 
 from __future__ import annotations
 
-import socket
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
-
 from pipeline.errors import UsageError
+
+if TYPE_CHECKING:
+    from pipeline.fluentd_settings import FluentdSecurity as FluentdSecurity
+    from pipeline.fluentd_settings import FluentdTls as FluentdTls
+    from pipeline.fluentd_settings import fluentd_transport as fluentd_transport
 
 DEFAULT_RECORD_KEYS = ("message", "log", "msg", "MESSAGE")  # where records keep the kernel line
 # A syslog timestamp without a year may lie this far after the reading time (clock skew between
@@ -59,10 +62,14 @@ def parse_timezone(name: str) -> tzinfo:
         ) from exc
 
 
-class ParseSettings(BaseModel):
-    """How lines become events: envelope choice and the clock facts the input may lack."""
+@dataclass(frozen=True)
+class ParseSettings:
+    """How lines become events: envelope choice and the clock facts the input may lack.
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    A plain frozen dataclass, not a pydantic model: every command that parses builds one, and
+    importing pydantic would be most of `ktcp parse`'s start-up. Its values come from click
+    options and from the agent's validated settings; the checks below are the ones they need.
+    """
 
     envelope: str | None = None  # force one envelope instead of detecting per line
     timezone: str | None = None  # IANA name for naive times; None = the machine's zone
@@ -73,19 +80,12 @@ class ParseSettings(BaseModel):
     boot_id: str | None = None
     record_keys: tuple[str, ...] = DEFAULT_RECORD_KEYS
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_timezone(value)
-        return value
-
-    @field_validator("boot_time")
-    @classmethod
-    def _aware_boot(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=local_timezone())
-        return value
+    def __post_init__(self) -> None:
+        if self.timezone is not None:
+            parse_timezone(self.timezone)  # UsageError naming the zone
+        if self.boot_time is not None and self.boot_time.tzinfo is None:
+            object.__setattr__(self, "boot_time", self.boot_time.replace(tzinfo=local_timezone()))
+        object.__setattr__(self, "record_keys", tuple(self.record_keys))
 
     def zone(self) -> tzinfo:
         return parse_timezone(self.timezone) if self.timezone else local_timezone()
@@ -121,79 +121,15 @@ FLUENTD_SHARED_KEY_ENV = "KTCP_FLUENTD_SHARED_KEY"  # secrets come from the envi
 FLUENTD_USERNAME_ENV = "KTCP_FLUENTD_USERNAME"
 FLUENTD_PASSWORD_ENV = "KTCP_FLUENTD_PASSWORD"
 
-
-class FluentdTls(BaseModel):
-    """TLS to an in_forward with `<transport tls>`: the server's certificate is verified by
-    default, against the system's CAs and `ca_file` (Fluentd's `tls_ca_cert_path`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    ca_file: Path | None = None  # PEM bundle trusted in addition to the system's CAs
-    verify: bool = True  # False = Fluentd's tls_insecure_mode: no chain, no name check
-    server_name: str | None = None  # name the certificate must carry; default: the host given
-    client_cert: Path | None = None  # PEM client certificate, for `client_cert_auth true`
-    client_key: Path | None = None  # its private key (default: inside client_cert)
+# The TLS and <security> models are pydantic (they validate secrets and files given by users);
+# they live in pipeline/fluentd_settings.py and are imported from here on first use, so that
+# commands that never talk to Fluentd do not import pydantic (most of `ktcp parse`'s start-up).
+_FLUENTD_MODELS = frozenset({"FluentdTls", "FluentdSecurity", "fluentd_transport"})
 
 
-class FluentdSecurity(BaseModel):
-    """The forward protocol's `<security>` handshake (HELO / PING / PONG): a shared key, and a
-    username/password when in_forward sets `user_auth true`. Secrets never print (SecretStr)."""
+def __getattr__(name: str) -> Any:
+    if name in _FLUENTD_MODELS:
+        from pipeline import fluentd_settings
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    shared_key: SecretStr
-    self_hostname: str = Field(default_factory=socket.gethostname, min_length=1)
-    username: str = ""
-    password: SecretStr = SecretStr("")
-    handshake_timeout_secs: float = Field(default=FLUENTD_HANDSHAKE_TIMEOUT_SECS, gt=0)
-
-    @field_validator("shared_key")
-    @classmethod
-    def _key_given(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value():
-            raise ValueError(f"the shared key is empty: set {FLUENTD_SHARED_KEY_ENV}")
-        return value
-
-
-def fluentd_transport(
-    *,
-    tls: bool = False,
-    ca_file: Path | None = None,
-    server_name: str | None = None,
-    client_cert: Path | None = None,
-    client_key: Path | None = None,
-    insecure: bool = False,
-    self_hostname: str | None = None,
-    shared_key: str | None = None,
-    username: str | None = None,
-    password: str | None = None,
-) -> tuple[FluentdTls | None, FluentdSecurity | None]:
-    """TLS and `<security>` settings from flat values (flags, environment, a config file).
-
-    Any TLS value turns TLS on; a shared key turns the handshake on. ValueError says what is
-    missing."""
-    given_tls = tls or insecure or any((ca_file, server_name, client_cert, client_key))
-    transport = None
-    if given_tls:
-        transport = FluentdTls(
-            ca_file=ca_file,
-            verify=not insecure,
-            server_name=server_name,
-            client_cert=client_cert,
-            client_key=client_key,
-        )
-    if not shared_key:
-        if username or password:
-            raise ValueError(
-                f"{FLUENTD_USERNAME_ENV}/{FLUENTD_PASSWORD_ENV} are sent in the <security> "
-                f"handshake, which needs the shared key: set {FLUENTD_SHARED_KEY_ENV} too"
-            )
-        return transport, None
-    fields: dict[str, object] = {
-        "shared_key": shared_key,
-        "username": username or "",
-        "password": password or "",
-    }
-    if self_hostname:
-        fields["self_hostname"] = self_hostname
-    return transport, FluentdSecurity.model_validate(fields)
+        return getattr(fluentd_settings, name)
+    raise AttributeError(f"module 'pipeline.settings' has no attribute {name!r}")

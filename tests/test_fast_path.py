@@ -29,6 +29,7 @@ from pipeline.catalog.base import _parse_ip  # noqa: E402
 from pipeline.chain import Chain, decode  # noqa: E402
 from pipeline.enrich import EnrichSettings, build_resolver  # noqa: E402
 from pipeline.events import Event  # noqa: E402
+from pipeline.prefilter import _public_span, _raw_span, candidate_span  # noqa: E402
 from pipeline.records import Miss, RawLine  # noqa: E402
 from pipeline.settings import MAX_LINE_BYTES, ParseSettings  # noqa: E402
 
@@ -78,7 +79,7 @@ def reference(path: Path) -> tuple[list[Outcome], int]:
     shown: list[Outcome] = []
     non_tcp = 0
     for offset, line in _lines(data):
-        if catalog._public_span(line, 0) is None:
+        if _public_span(line, 0) is None:
             non_tcp += 1
             continue
         _clear_caches()
@@ -108,7 +109,7 @@ def _lines(data: bytes) -> Iterator[tuple[int, bytes]]:
 def prefilter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both prefilter searches the block scanner may use (RE2's program, the public API)."""
     if request.param == "public":
-        monkeypatch.setattr(chain, "candidate_span", catalog._public_span)
+        monkeypatch.setattr(chain, "candidate_span", _public_span)
     return str(request.param)
 
 
@@ -132,12 +133,12 @@ def test_fast_path_equals_reference_on_a_generated_kern_log(tmp_path: Path, pref
 
 def test_the_raw_prefilter_is_in_use_where_re2_allows_it() -> None:
     """The benchmarks' figures are for the raw path: it must not silently fall back."""
-    span: Callable[[bytes, int], tuple[int, int] | None] = catalog.candidate_span
-    if catalog._raw_span() is None:
+    span: Callable[[bytes, int], tuple[int, int] | None] = candidate_span
+    if _raw_span() is None:
         pytest.skip("this google-re2 release does not expose its compiled program")
-    assert span is not catalog._public_span
+    assert span is not _public_span
     data = b"eth0: link up\nx PROTO=TCP\nTCP: drop open request from 1.2.3.4/80\n"
-    assert span(data, 0) == catalog._public_span(data, 0) == (26, 29)
+    assert span(data, 0) == _public_span(data, 0) == (26, 29)
     assert span(data, len(data) + 1) is None  # the scanner's position after a last line
 
 

@@ -1,74 +1,49 @@
 """The catalog: which family a kernel message belongs to, and its typed model.
 
-`FAMILIES` lists every family module; `classify()` is the one entry point. The cheap keyword
-checks (`CANDIDATE_RE` for whole input blocks, `_DISPATCH_RE` per message) are built from the
-families' own keywords, so adding a family is adding a module here.
+`FAMILIES` lists every family module (pipeline/catalog/families.py); `classify()` is the one
+entry point. The cheap keyword checks (`CANDIDATE_RE` for whole input blocks, the dispatch
+regex per message) use the families' own keywords, so adding a family is adding a module there
+(and its keywords to pipeline/prefilter.py, which is checked against them at load).
+
+Importing this package is cheap: the family table (sixteen pydantic models and their regexes)
+is loaded on the first message classified or the first use of `FAMILIES` / `BY_ACTION`, so
+`ktcp parse` of a log without TCP lines, and commands that never classify, start without it.
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Protocol
-
-from pydantic import ValidationError
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any
 
 from pipeline import prose
-from pipeline.catalog import (
-    boot_info,
-    conntrack_invalid,
-    conntrack_table_full,
-    drop_open_request,
-    gro_suspect,
-    hw_csum,
-    kernel_bug,
-    md5,
-    memory_pressure,
-    orphan_sockets,
-    ratelimit_suppressed,
-    socket_api_notice,
-    syn_flood,
-    timewait_overflow,
-    window_scale_invalid,
-    window_shrink,
-)
-from pipeline.catalog.base import Family, KernelMessage, Wording
-from pipeline.catalog.truncation import truncated_message
+from pipeline.prefilter import CANDIDATE_RE, candidate_span
 
-# In the order of the family table of docs/KERNEL-MESSAGES.md.
-FAMILIES: tuple[Family, ...] = (
-    window_shrink.FAMILY,
-    syn_flood.FAMILY,
-    orphan_sockets.FAMILY,
-    memory_pressure.FAMILY,
-    timewait_overflow.FAMILY,
-    drop_open_request.FAMILY,
-    window_scale_invalid.FAMILY,
-    md5.FAMILY,
-    gro_suspect.FAMILY,
-    hw_csum.FAMILY,
-    kernel_bug.FAMILY,
-    boot_info.FAMILY,
-    conntrack_table_full.FAMILY,
-    conntrack_invalid.FAMILY,
-    socket_api_notice.FAMILY,
-    ratelimit_suppressed.FAMILY,
-)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-BY_ACTION: dict[str, Family] = {f.action: f for f in FAMILIES}
+    from pipeline.catalog.base import Family, KernelMessage, Wording
+    from pipeline.catalog.families import FamilyTable
+
+    FAMILIES: tuple[Family, ...]
+    BY_ACTION: Mapping[str, Family]
 
 
-class CandidateMatch(Protocol):
-    def start(self) -> int: ...
+@cache
+def _table() -> FamilyTable:
+    """The family table, imported on first use (see the module's docstring)."""
+    from pipeline.catalog.families import TABLE
 
-    def end(self) -> int: ...
+    return TABLE
 
 
-class CandidateSearch(Protocol):
-    def search(self, data: bytes, pos: int = ...) -> CandidateMatch | None: ...
+def __getattr__(name: str) -> Any:
+    if name == "FAMILIES":
+        return _table().families
+    if name == "BY_ACTION":
+        return _table().by_action
+    raise AttributeError(f"module 'pipeline.catalog' has no attribute {name!r}")
 
 
 # A message "looks like TCP" when it starts with a TCP-family subsystem prefix; such a line that
@@ -77,96 +52,11 @@ _TCP_LOOKING_RE = re.compile(
     r"^(?:<\d>)?\s*(?:TCP|TCPv6|TCP\w*\b|tcp_\w+|nf_conntrack|ip_conntrack|nf_ct_\w+|"
     r"request_sock_\w+)[:\s]"
 )
-_TCP_WORDS = ("TCP", "tcp_", "conntrack", "nf_ct_")
-
-
-def _alternation(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
-
-
-def _keyword_index() -> dict[str, tuple[Family, bool]]:
-    """Keyword -> (its family, whether a line holding it but matching nothing is a gap)."""
-    index: dict[str, tuple[Family, bool]] = {}
-    for family in FAMILIES:
-        for word in (*family.loose_keywords, *family.routing_only_keywords):
-            index[word] = (family, False)
-        for word in family.keywords:
-            index[word] = (family, True)
-    return index
-
-
-_KEYWORDS = _keyword_index()
-# One alternation over every keyword (longest first): a line is scanned once, and only the
-# families whose keywords it holds are tried.
-_DISPATCH_RE = re.compile(_alternation(tuple(_KEYWORDS)))
-
-# Over raw input bytes: a line holding none of these cannot be a TCP-family message in any
-# envelope (journald's byte-array MESSAGE form included), so it is counted without parsing.
-_ROUTING_ONLY = {w for f in FAMILIES for w in f.routing_only_keywords}
-CANDIDATE_WORDS: tuple[str, ...] = tuple(
-    sorted((set(_KEYWORDS) - _ROUTING_ONLY) | set(_TCP_WORDS) | {'"MESSAGE":['})
-)
-# Firewall logs (`... PROTO=TCP SPT=...`, iptables LOG / UFW) can be most of a kern.log and are
-# not TCP-stack messages: a `TCP` that is a KEY=value's value does not make a line a candidate.
-_CANDIDATE_PATTERN = _alternation(CANDIDATE_WORDS)
-# The scan covers every input byte, so it uses RE2 (a DFA: one pass, whatever the number of
-# keywords) when installed; Python's re tries the alternation at every position, ~15x slower.
-CANDIDATE_RE: CandidateSearch
-try:
-    import re2
-except ImportError:  # pragma: no cover - google-re2 is a dependency; keep working without it
-    CANDIDATE_RE = re.compile(_CANDIDATE_PATTERN.replace("TCP", "(?<!=)TCP").encode())
-else:  # RE2 has no look-behind: the character before TCP stays on the same line instead
-    # Latin-1: one byte is one character, so invalid UTF-8 before a keyword cannot hide it.
-    _options = re2.Options()
-    _options.encoding = re2.Options.Encoding.LATIN1
-    CANDIDATE_RE = re2.compile(
-        ("(?m)" + _CANDIDATE_PATTERN.replace("TCP", "(?:^|[^=\\n])TCP")).encode(), _options
-    )
-
-CandidateSpan = Callable[[bytes, int], "tuple[int, int] | None"]
-
-
-def _public_span(data: bytes, pos: int) -> tuple[int, int] | None:
-    """(start, end) of the first candidate keyword at or after `pos`, through the public API."""
-    hit = CANDIDATE_RE.search(data, pos)
-    return None if hit is None else (hit.start(), hit.end())
-
-
-def _raw_span() -> CandidateSpan | None:
-    """The same answer straight from RE2's compiled program, without the match object the
-    wrapper builds around every hit (half the cost of a TCP-only line's scan). The wrapper's
-    internals are not public API, so this is used only when it gives the public answers."""
-    program = getattr(CANDIDATE_RE, "_regexp", None)
-    anchor = getattr(getattr(sys.modules.get("re2"), "_Anchor", None), "UNANCHORED", None)
-    if program is None or anchor is None:
-        return None
-    match = program.Match
-
-    def span(data: bytes, pos: int) -> tuple[int, int] | None:
-        end = len(data)
-        if pos > end:  # past the last line (RE2 itself would log an error)
-            return None
-        found: tuple[int, int] = match(anchor, data, pos, end)[0]
-        return None if found[0] < 0 else found
-
-    probe = b"x PROTO=TCP\nTCP: drop open request from 1.2.3.4/80\nnothing\n"
-    try:
-        if all(span(probe, p) == _public_span(probe, p) for p in range(len(probe) + 2)):
-            return span
-    except Exception:  # any surprise from the private API: the public path is used
-        return None
-    return None  # pragma: no cover - a google-re2 release that answers differently
-
-
-# The block scanner's search: `candidate_span(data, pos)`; the public path is the reference.
-candidate_span: CandidateSpan = _raw_span() or _public_span
 
 
 # What may follow a wording's match without being more text: the trailing dot some kernels
 # print and stray whitespace (a line whose match leaves anything else is checked for a cut).
 TAIL_NOISE = " .\t"
-_REASON_INPUT_CHARS = 60  # a bad value is quoted in the miss reason, cut to this length
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +90,8 @@ class Invalid:
 def looks_like_tcp(message: str) -> bool:
     if _TCP_LOOKING_RE.match(message) is not None:
         return True
-    return any(_KEYWORDS[m.group()][1] for m in _DISPATCH_RE.finditer(message))
+    table = _table()
+    return any(table.keywords[m.group()][1] for m in table.dispatch.finditer(message))
 
 
 # Many kernel messages repeat word for word (`TCP: too many orphaned sockets`, `nf_conntrack:
@@ -217,10 +108,11 @@ def classify(message: str) -> Match | NoMatch | Invalid:
     Every wording holds one of its family's keywords (a test checks it), so only the families
     whose keywords occur in the message are tried, in the order the keywords occur.
     """
+    table = _table()
     tried: list[Family] = []
     gap = False
-    for hit in _DISPATCH_RE.finditer(message):
-        family, strong = _KEYWORDS[hit.group()]
+    for hit in table.dispatch.finditer(message):
+        family, strong = table.keywords[hit.group()]
         gap = gap or strong
         if family in tried:
             continue
@@ -230,15 +122,15 @@ def classify(message: str) -> Match | NoMatch | Invalid:
             continue
         wording, groups, end = found
         if end != len(message) and message[end:].strip(TAIL_NOISE):
-            cut = truncated_message(family, message)  # a longer wording cut off at the tail?
+            cut = _truncated(family, message)  # a longer wording cut off at the tail?
             if cut is not None:
                 return Match(family, cut[1], cut[0], truncated=True)
             if prose.after_message(message[end:]):
                 return NoMatch(True, "a sentence follows the message: a mention, not a log line")
-        try:
-            return Match(family, family.model.model_validate(groups), wording)
-        except ValidationError as exc:
-            return Invalid(family, wording.variant, _short_errors(exc))
+        model = family.validate(groups)
+        if isinstance(model, str):
+            return Invalid(family, wording.variant, model)
+        return Match(family, model, wording)
     if gap or _TCP_LOOKING_RE.match(message):
         return NoMatch(True, "TCP-family line that matches no catalog wording")
     return NoMatch(False, "not a TCP-family message")
@@ -246,9 +138,10 @@ def classify(message: str) -> Match | NoMatch | Invalid:
 
 def families_in(message: str) -> list[Family]:
     """The families whose keywords occur in `message`, in the order they first occur."""
+    table = _table()
     found: list[Family] = []
-    for hit in _DISPATCH_RE.finditer(message):
-        family = _KEYWORDS[hit.group()][0]
+    for hit in table.dispatch.finditer(message):
+        family = table.keywords[hit.group()][0]
         if family not in found:
             found.append(family)
     return found
@@ -256,7 +149,7 @@ def families_in(message: str) -> list[Family]:
 
 def keyword_starts(message: str) -> list[int]:
     """Where each catalog keyword occurrence starts in `message`."""
-    return [hit.start() for hit in _DISPATCH_RE.finditer(message)]
+    return [hit.start() for hit in _table().dispatch.finditer(message)]
 
 
 def match_whole(message: str) -> Match | None:
@@ -270,26 +163,21 @@ def match_whole(message: str) -> Match | None:
         wording, groups, end = found
         if message[end:].strip(TAIL_NOISE):
             continue
-        try:
-            return Match(family, family.model.model_validate(groups), wording)
-        except ValidationError:
-            continue
+        model = family.validate(groups)
+        if not isinstance(model, str):
+            return Match(family, model, wording)
     for family in families:
-        cut = truncated_message(family, message)
+        cut = _truncated(family, message)
         if cut is not None:
             return Match(family, cut[1], cut[0], truncated=True)
     return None
 
 
-def _short_errors(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors(include_url=False):
-        where = ".".join(str(p) for p in err["loc"])
-        got = repr(err.get("input"))
-        if len(got) > _REASON_INPUT_CHARS:
-            got = got[: _REASON_INPUT_CHARS - 3] + "..."
-        parts.append(f"{where}: {err['msg']} (got {got})")
-    return "; ".join(parts)
+def _truncated(family: Family, message: str) -> tuple[Wording, KernelMessage] | None:
+    """catalog.truncation's answer; imported here, off the common path (it loads `regex`)."""
+    from pipeline.catalog.truncation import truncated_message
+
+    return truncated_message(family, message)
 
 
 __all__ = [

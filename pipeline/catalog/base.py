@@ -14,10 +14,13 @@ from functools import cache, lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from pipeline.addresses import unmapped_ip
 
 U32_MAX = 2**32 - 1
 INT_MAX = 2**31 - 1  # the kernel's `%d` of a non-negative int
+_REASON_INPUT_CHARS = 60  # a bad value is quoted in the miss reason, cut to this length
 
 
 def _ip(value: Any) -> IPv4Address | IPv6Address:
@@ -31,13 +34,6 @@ def _ip(value: Any) -> IPv4Address | IPv6Address:
 @lru_cache(maxsize=1 << 16)
 def _parse_ip(text: str) -> IPv4Address | IPv6Address:
     return unmapped_ip(ip_address(text.strip("[]")))
-
-
-def unmapped_ip(address: IPv4Address | IPv6Address) -> IPv4Address | IPv6Address:
-    """::ffff:a.b.c.d is the IPv4 peer a.b.c.d seen through a dual-stack socket."""
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
 
 
 IpAddress = Annotated[IPv4Address | IPv6Address, BeforeValidator(_ip)]
@@ -157,6 +153,24 @@ class Family:
             if m is not None:
                 return wording, wording.fields(m.groupdict()), m.end()
         return None
+
+    def validate(self, fields: dict[str, Any]) -> KernelMessage | str:
+        """The model of a match's fields, or why they are out of range (for the invalid line)."""
+        try:
+            return self.model.model_validate(fields)
+        except ValidationError as exc:
+            return _short_errors(exc)
+
+
+def _short_errors(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in err["loc"])
+        got = repr(err.get("input"))
+        if len(got) > _REASON_INPUT_CHARS:
+            got = got[: _REASON_INPUT_CHARS - 3] + "..."
+        parts.append(f"{where}: {err['msg']} (got {got})")
+    return "; ".join(parts)
 
 
 # Prefixes a line may carry before the family's text: the `TCP: ` pr_fmt (optional, sometimes

@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -26,11 +27,11 @@ from pipeline.settings import (
     FLUENTD_PASSWORD_ENV,
     FLUENTD_SHARED_KEY_ENV,
     FLUENTD_USERNAME_ENV,
-    FluentdSecurity,
-    FluentdTls,
     ParseSettings,
-    fluentd_transport,
 )
+
+if TYPE_CHECKING:
+    from pipeline.fluentd_settings import FluentdSecurity, FluentdTls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -170,6 +171,8 @@ def fluentd_transport_from_options(
     """Pop the fluentd_transport_options; add the secrets from the environment."""
     from pydantic import ValidationError
 
+    from pipeline.fluentd_settings import fluentd_transport  # pydantic: only when shipping
+
     given = {k: options.pop(k, None) for k in _FLUENTD_KEYS}
     try:
         return fluentd_transport(
@@ -276,9 +279,9 @@ def chain_from_options(
     settings = settings_from_options(**options, default_boot_time=default_boot_time)
     if record_key:
         keys = (record_key, *(k for k in DEFAULT_RECORD_KEYS if k != record_key))
-        settings = settings.model_copy(update={"record_keys": keys})
+        settings = replace(settings, record_keys=keys)
     if default_boot_id:
-        settings = settings.model_copy(update={"boot_id": default_boot_id})
+        settings = replace(settings, boot_id=default_boot_id)
     return build_chain(settings, enrichment)
 
 

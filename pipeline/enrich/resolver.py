@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from pipeline.catalog.base import KernelMessage, unmapped_ip
+from pipeline.addresses import unmapped_ip
 from pipeline.enrich.answer import Answer, IPAddress, Provider
 from pipeline.enrich.names import IspNames
 from pipeline.records import PeerInfo
+
+if TYPE_CHECKING:
+    from pipeline.catalog.base import KernelMessage
 
 UNKNOWN = "unknown"
 _FIELDS = (

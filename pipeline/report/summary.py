@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pipeline.catalog import BY_ACTION
+from pipeline import catalog
 from pipeline.chain import Stats
 from pipeline.records import Miss
 from pipeline.sinks.base import Delivery
@@ -22,7 +22,8 @@ def render(
     lines = [f"ktcp: read {stats.lines:,} lines in {seconds:.2f} s{rate}"]
     lines.append(f"  events                    {stats.event_count:,}")
     for action, n in sorted(stats.events.items(), key=lambda kv: (-kv[1], kv[0])):
-        summary = BY_ACTION[action].summary if action in BY_ACTION else ""
+        family = catalog.BY_ACTION.get(action)  # the family table loads only to name events
+        summary = family.summary if family is not None else ""
         lines.append(f"    {action:<28} {n:>8,}  {summary}")
     lines.append(f"  non-TCP lines             {stats.non_tcp:,}")
     hint = ""

@@ -6,6 +6,7 @@ import struct
 from collections.abc import Callable, Iterable
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mmdb_writer import MMDBWriter
@@ -210,8 +211,8 @@ def bundled() -> IspResolver:
 
 @pytest.fixture()
 def resolver_for() -> Callable[..., IspResolver]:
-    def make(**settings: object) -> IspResolver:
-        resolver = build_resolver(EnrichSettings.model_validate(settings))
+    def make(**settings: Any) -> IspResolver:
+        resolver = build_resolver(EnrichSettings(**settings))
         assert resolver is not None
         return resolver
 
