@@ -1,10 +1,14 @@
 """The Fluentd sink: documents -> spooled PackedForward messages -> in_forward -> acks.
 
-`send` groups a batch by tag (one forward message per tag, one chunk id per message), writes
-the batch's messages to the spool (one file, fsync'ed once), then pumps: sends queued messages
-while fewer than FLUENTD_WINDOW_CHUNKS await their ack (acks are pipelined, not awaited one by
-one), and takes whatever acks have arrived. An event counts as created only when the ack of its
-message arrives; the spool file goes with the ack of its last message. When Fluentd is
+`send` groups a batch by tag (one forward message per tag, one chunk id per message) and hands
+the batch's messages to the spool writer (writer.py: on its own thread, every batch handed over
+while the previous one was being synced goes into one file, fsync'ed once), then pumps: queues
+the messages of batches now on disk, sends queued messages while fewer than
+FLUENTD_WINDOW_CHUNKS await their ack (acks are pipelined, not awaited one by one), and takes
+whatever acks have arrived. A message is sent only once it is on disk; an event counts as
+settled (`confirmed`) once its batch is on disk (or counted as not delivered), and as created
+only when the ack of its message arrives; the spool file goes with the ack of its last
+message. When Fluentd is
 unreachable the queue just grows on disk (send does not block) and drains, oldest first, on
 reconnect; on a broken connection every unacknowledged message is sent again (at-least-once,
 byte-identical).
@@ -26,6 +30,7 @@ from pipeline.settings import (
     FLUENTD_SOCKET_TIMEOUT_SECS,
     FLUENTD_SPOOL_MAX_BYTES,
     FLUENTD_STOP_GRACE_SECS,
+    FLUENTD_UNWRITTEN_BATCHES,
     FLUENTD_WINDOW_CHUNKS,
     FluentdSecurity,
     FluentdTls,
@@ -47,6 +52,7 @@ from pipeline.sinks.fluentd.spool import (
     SpoolFullError,
     default_directory,
 )
+from pipeline.sinks.fluentd.writer import SpoolWriter
 from pipeline.sinks.retry import Backoff
 
 Warn = Callable[[str], None]
@@ -83,7 +89,8 @@ class FluentdSink:
         self.spool_error: str | None = None  # why the spool could not be written, if so
         self.refused: str | None = None  # why Fluentd refused this client for good, if it did
         self._queue: deque[Chunk] = deque(spool.earlier())
-        self._spooled_docs = 0  # documents of send() calls that returned (spooled or counted)
+        self._writer = SpoolWriter(spool)
+        self._settled_docs = 0  # documents of send() calls on disk or counted as not delivered
         self._inflight: dict[str, tuple[Chunk, float]] = {}
         self._retry_at = 0.0
         self._backoff = Backoff()
@@ -119,18 +126,21 @@ class FluentdSink:
             messages.append((message, len(docs), chunk_id))
         if messages:
             self._spool(messages, len(documents))
-        self._spooled_docs += len(documents)
         if not self.stopping:
             self._pump(wait_secs=0.0)
 
     def flush(self, timeout_secs: float) -> bool:
-        """Everything sent is in the spool already (settled); move it along for a moment.
-        RefusedError once Fluentd refused this client for good: a long run should stop."""
+        """Move the queue along for a moment; True once every batch sent is on disk (settled),
+        waiting up to `timeout_secs` for the spool writer. RefusedError once Fluentd refused
+        this client for good: a long run should stop."""
         if self.refused is not None:
             raise RefusedError(self.refused)
+        deadline = time.monotonic() + timeout_secs
         if not self.stopping:
             self._pump(wait_secs=min(timeout_secs, 0.2))
-        return True
+        settled = self._writer.wait(max(0.0, deadline - time.monotonic()))
+        self._collect()
+        return settled
 
     @property
     def healthy(self) -> bool:
@@ -138,10 +148,13 @@ class FluentdSink:
 
     @property
     def confirmed(self) -> int:
-        return self._spooled_docs  # a spooled message survives a crash: settled
+        self._collect()
+        return self._settled_docs  # a message on disk survives a crash: settled
 
     def close(self) -> Delivery:
         try:
+            self._writer.wait(None)  # what was handed over goes to disk first, even when stopping
+            self._collect()
             grace_end = None
             while (self._queue or self._inflight) and self.refused is None:
                 now = time.monotonic()
@@ -166,6 +179,7 @@ class FluentdSink:
             if self.earlier_delivered:
                 self.warn(f"delivered {self.earlier_delivered:,} events of an earlier run")
         finally:
+            self._writer.close()
             self.sender.close()
             self.spool.close()
         return self.delivery
@@ -173,27 +187,12 @@ class FluentdSink:
     # -- internals -----------------------------------------------------------------------------
 
     def _spool(self, messages: list[Message], events: int) -> None:
+        """Hand the batch to the spool writer once the spool has room for it; at most
+        FLUENTD_UNWRITTEN_BATCHES batches wait for the disk (beyond, this waits)."""
+        size = sum(len(data) for data, _, _ in messages)
         while True:
             try:
-                self._queue.extend(self.spool.add_batch(messages))
-                self._full_warned = False
-                if self.spool_error is not None:
-                    self.spool_error = None
-                    self.warn(f"spool {self.spool.directory} can be written again")
-                return
-            except OSError as exc:
-                # a full disk, a removed directory, permissions: the events cannot be kept, so
-                # they are not sent either (only spooled messages may go out: at-least-once).
-                # Each later batch tries again; the problem is said once until it goes away.
-                if self.spool_error is None:
-                    self.warn(
-                        f"cannot write the spool {self.spool.directory}: "
-                        f"{exc.strerror or exc}; events that cannot be kept are counted as not "
-                        "delivered (free space, fix the directory, or give another --spool DIR)"
-                    )
-                self.spool_error = exc.strerror or str(exc)
-                self.delivery.not_delivered += events
-                return
+                self.spool.reserve(size)
             except SpoolFullError:
                 if not self._full_warned:
                     self._full_warned = True
@@ -205,9 +204,44 @@ class FluentdSink:
                     )
                 stalled = time.monotonic() - self._last_progress > self.deadline_secs
                 if self.stopping or stalled or self.refused is not None:
+                    self._writer.wait(None)  # settled in send order: the earlier batches first
+                    self._collect()
                     self.delivery.not_delivered += events
+                    self._settled_docs += events
                     return
                 self._pump(wait_secs=0.2)
+                continue
+            self._full_warned = False
+            self._writer.hand(messages, events, size)
+            if self._writer.unwritten > FLUENTD_UNWRITTEN_BATCHES:
+                self._writer.wait(None, most=FLUENTD_UNWRITTEN_BATCHES)
+            self._collect()
+            return
+
+    def _collect(self) -> None:
+        """Batches the spool writer finished: their messages join the queue (on disk now), or
+        their events are counted as not delivered (the disk failed them)."""
+        for done in self._writer.take():
+            self._settled_docs += done.events
+            if done.error is None:
+                self._queue.extend(done.chunks)
+                if self.spool_error is not None:
+                    self.spool_error = None
+                    self.warn(f"spool {self.spool.directory} can be written again")
+                continue
+            # a full disk, a removed directory, permissions: the events cannot be kept, so they
+            # are not sent either (only spooled messages may go out: at-least-once). Each later
+            # batch tries again; the problem is said once until it goes away.
+            self.spool.release(done.size)
+            exc = done.error
+            if self.spool_error is None:
+                self.warn(
+                    f"cannot write the spool {self.spool.directory}: "
+                    f"{exc.strerror or exc}; events that cannot be kept are counted as not "
+                    "delivered (free space, fix the directory, or give another --spool DIR)"
+                )
+            self.spool_error = exc.strerror or str(exc)
+            self.delivery.not_delivered += done.events
 
     def _pump(self, wait_secs: float) -> None:
         try:
@@ -216,6 +250,7 @@ class FluentdSink:
             self._refuse(exc)
 
     def _exchange(self, wait_secs: float) -> None:
+        self._collect()
         if self.refused is not None:
             return
         now = time.monotonic()

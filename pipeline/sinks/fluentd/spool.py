@@ -23,6 +23,7 @@ import errno
 import fcntl
 import os
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,7 @@ class Spool:
                 "another --spool DIR"
             ) from exc
         self.unreadable: list[str] = []
+        self._mutex = threading.Lock()  # the counters below, shared with the spool writer
         self._pending: dict[Path, int] = {}  # messages of each file not yet acknowledged
         self._earlier = list(self._scan())
         self.bytes_used = sum(c.size for c in self._earlier)
@@ -135,10 +137,35 @@ class Spool:
         """Keep a batch's messages in one file, on disk (two fsyncs) before this returns.
         SpoolFullError when they would pass the bound, OSError when the disk fails."""
         size = sum(len(data) for data, _, _ in messages)
-        if self.bytes_used + size > self.max_bytes:
-            raise SpoolFullError(f"{self.bytes_used + size} > {self.max_bytes} bytes")
-        sequence = self._next
-        self._next += 1
+        self.reserve(size)
+        try:
+            return self.write_group([messages])[0]
+        except OSError:
+            self.release(size)
+            raise
+
+    def reserve(self, size: int) -> None:
+        """Count `size` bytes of messages about to be written against the bound, or raise
+        SpoolFullError. `write_group` writes only what was reserved."""
+        with self._mutex:
+            if self.bytes_used + size > self.max_bytes:
+                raise SpoolFullError(f"{self.bytes_used + size} > {self.max_bytes} bytes")
+            self.bytes_used += size
+
+    def release(self, size: int) -> None:
+        """Reserved bytes that were not written after all (the disk failed)."""
+        with self._mutex:
+            self.bytes_used -= size
+
+    def write_group(self, batches: Sequence[Sequence[Message]]) -> list[list[Chunk]]:
+        """Keep several batches' messages in one file, on disk (two fsyncs, whatever the
+        number of batches and tags) before this returns; the chunks of each batch, in order.
+        Their bytes were reserved. OSError when the disk fails: then nothing of them is kept.
+        Thread-safe against `remove` (the sink's spool writer calls this on its own thread)."""
+        messages = [message for batch in batches for message in batch]
+        with self._mutex:
+            sequence = self._next
+            self._next += 1
         count = sum(n for _, n, _ in messages)
         path = self.directory / f"{sequence:012d}-{count}-{messages[0][2]}{SUFFIX}"
         tmp = path.with_name(path.name + ".tmp")
@@ -153,22 +180,28 @@ class Spool:
             tmp.unlink(missing_ok=True)
             raise
         self._sync_directory()  # the rename itself survives a crash only once this returns
-        self.bytes_used += size
-        self._pending[path] = len(messages)
-        chunks, offset = [], 0
-        for index, (data, n, chunk_id) in enumerate(messages):
-            chunks.append(Chunk(path, sequence, index, n, chunk_id, offset, len(data), False))
-            offset += len(data)
-        return chunks
+        with self._mutex:
+            self._pending[path] = len(messages)
+        groups: list[list[Chunk]] = []
+        index = offset = 0
+        for batch in batches:
+            chunks = []
+            for data, n, chunk_id in batch:
+                chunks.append(Chunk(path, sequence, index, n, chunk_id, offset, len(data), False))
+                index += 1
+                offset += len(data)
+            groups.append(chunks)
+        return groups
 
     def remove(self, chunk: Chunk) -> None:
         """The message is acknowledged (or lost): its file goes with the last of its messages."""
-        self.bytes_used -= chunk.size
-        left = self._pending.get(chunk.path, 1) - 1
-        if left > 0:
-            self._pending[chunk.path] = left
-            return
-        self._pending.pop(chunk.path, None)
+        with self._mutex:
+            self.bytes_used -= chunk.size
+            left = self._pending.get(chunk.path, 1) - 1
+            if left > 0:
+                self._pending[chunk.path] = left
+                return
+            self._pending.pop(chunk.path, None)
         # acknowledged already: a leftover is only sent again (same ids) by the next run
         with contextlib.suppress(OSError):
             chunk.path.unlink(missing_ok=True)

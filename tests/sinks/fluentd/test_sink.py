@@ -92,6 +92,7 @@ def test_receiver_down_at_start_events_wait_in_the_spool_and_drain_when_it_comes
     docs = make_docs(30)
     for i in range(0, len(docs), BATCH):
         sink.send(docs[i : i + BATCH])  # never blocks while Fluentd is away
+    assert sink.flush(WAIT_SECS) and sink.confirmed == len(docs)  # all on disk: settled
     assert sum(int(n.split("-")[1]) for n in spooled(tmp_path)) == len(docs)
     assert any("unreachable" in w for w in sink.warnings)  # type: ignore[attr-defined]
     threading.Timer(0.5, r.start).start()
@@ -270,6 +271,7 @@ def test_a_spool_that_cannot_be_written_is_a_clear_warning_and_counted(
     kept = make_docs(2)[len(lost) :]
     sink.send(lost)  # no traceback: the sink never raises OSError
     sink.send(lost)  # said once, counted every time
+    assert sink.flush(WAIT_SECS) and sink.confirmed == 2 * len(lost)  # settled: not delivered
     spool.mkdir()  # the disk is back: the next batch is kept again
     sink.send(kept)
     delivery = sink.close()
@@ -301,12 +303,12 @@ def test_a_vanished_spool_file_is_reported_as_such_not_as_fluentd_unreachable(
     assert spooled(tmp_path) == []
 
 
-def test_a_batch_is_on_disk_before_send_returns_at_two_fsyncs_whatever_its_tags(
+def test_a_batch_is_settled_once_on_disk_at_two_fsyncs_whatever_its_tags(
     tmp_path: Path, make_docs: Docs, unused_port: Port, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A crash right after `send` must not lose the batch: its one file and the directory entry
-    # are fsync'ed (a rename alone can be lost with the page cache), once per batch, not once
-    # per tag (each fsync costs milliseconds on a real disk).
+    # A crash must not lose what the sink confirmed: a batch's one file and the directory
+    # entry are fsync'ed (a rename alone can be lost with the page cache) before it counts,
+    # once per batch, not once per tag (each fsync costs milliseconds on a real disk).
     synced: list[str] = []
     real_fsync = os.fsync
 
@@ -320,11 +322,55 @@ def test_a_batch_is_on_disk_before_send_returns_at_two_fsyncs_whatever_its_tags(
     sink = open_test_sink(f"127.0.0.1:{unused_port()}", tmp_path, deadline_secs=0.2)
     monkeypatch.setattr(os, "fsync", fsync)
     sink.send(docs)
+    assert sink.flush(WAIT_SECS) and sink.confirmed == len(docs)
     [name] = spooled(tmp_path)
     assert synced == [str(tmp_path / name) + ".tmp", str(tmp_path)]  # data, then the rename
     assert int(name.split("-")[1]) == len(docs)
     monkeypatch.undo()
     assert sink.close().not_delivered == len(docs)
+
+
+def test_batches_handed_over_during_an_fsync_share_the_next_one_and_wait_for_it(
+    receiver: ReceiverFactory,
+    tmp_path: Path,
+    make_docs: Docs,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Group commit: while the first batch's file is being synced, the next batches are packed
+    # and handed over; they go to disk together, in one file with one fsync (plus the
+    # directory's). Until its fsync returned, a batch is neither sent nor confirmed.
+    r = receiver().start()
+    docs = make_docs(4)
+    size = len(docs) // 4
+    synced: list[str] = []
+    entered, release = threading.Event(), threading.Event()
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        if len(synced) == 1:
+            entered.set()
+            assert release.wait(WAIT_SECS)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    sink = open_test_sink(r.address, tmp_path / "spool")
+    sink.send(docs[:size])
+    assert entered.wait(WAIT_SECS), "the first batch is being synced"
+    for i in range(1, 4):
+        sink.send(docs[i * size : (i + 1) * size])
+    assert not sink.flush(0.05) and sink.confirmed == 0
+    assert r.event_count == 0, "nothing goes out before it is on disk"
+    release.set()
+    assert sink.flush(WAIT_SECS) and sink.confirmed == len(docs)
+    files = [path for path in synced if path.endswith(".tmp")]
+    assert len(files) == 2 and len(synced) == 4  # two files, each with its directory fsync
+    assert int(Path(files[1]).name.split("-")[1]) == len(docs) - size  # three batches in one
+    delivery = sink.close()
+    monkeypatch.undo()
+    assert delivery.created == len(docs) and delivery.complete
+    assert_all_arrived(r.events(), docs)
+    assert spooled(tmp_path / "spool") == []
 
 
 def test_a_batch_file_goes_with_its_last_ack_and_a_restart_resends_what_is_left(
