@@ -39,20 +39,17 @@ from pipeline.sinks.base import Delivery, Document, RejectHandler
 from pipeline.sinks.fluentd.connection import AckingSender
 from pipeline.sinks.fluentd.protocol import (
     Address,
-    new_chunk_id,
     pack_entries,
-    packed_forward,
     parse_address,
     tag_for,
 )
 from pipeline.sinks.fluentd.spool import (
     Chunk,
-    Message,
     Spool,
     SpoolFullError,
     default_directory,
 )
-from pipeline.sinks.fluentd.writer import SpoolWriter
+from pipeline.sinks.fluentd.writer import Part, SpoolWriter, reserve_bytes
 from pipeline.sinks.retry import Backoff
 
 Warn = Callable[[str], None]
@@ -119,13 +116,9 @@ class FluentdSink:
         groups: dict[str, list[Document]] = {}
         for doc in documents:
             groups.setdefault(tag_for(self.tag_prefix, doc), []).append(doc)
-        messages = []
-        for tag, docs in groups.items():
-            chunk_id = new_chunk_id()
-            message = packed_forward(tag, pack_entries(docs), len(docs), chunk_id)
-            messages.append((message, len(docs), chunk_id))
-        if messages:
-            self._spool(messages, len(documents))
+        parts = [(tag, pack_entries(docs), len(docs)) for tag, docs in groups.items()]
+        if parts:
+            self._spool(parts, len(documents))
         if not self.stopping:
             self._pump(wait_secs=0.0)
 
@@ -186,10 +179,10 @@ class FluentdSink:
 
     # -- internals -----------------------------------------------------------------------------
 
-    def _spool(self, messages: list[Message], events: int) -> None:
+    def _spool(self, parts: list[Part], events: int) -> None:
         """Hand the batch to the spool writer once the spool has room for it; at most
         FLUENTD_UNWRITTEN_BATCHES batches wait for the disk (beyond, this waits)."""
-        size = sum(len(data) for data, _, _ in messages)
+        size = reserve_bytes(parts)
         while True:
             try:
                 self.spool.reserve(size)
@@ -212,7 +205,7 @@ class FluentdSink:
                 self._pump(wait_secs=0.2)
                 continue
             self._full_warned = False
-            self._writer.hand(messages, events, size)
+            self._writer.hand(parts, events, size)
             if self._writer.unwritten > FLUENTD_UNWRITTEN_BATCHES:
                 self._writer.wait(None, most=FLUENTD_UNWRITTEN_BATCHES)
             self._collect()

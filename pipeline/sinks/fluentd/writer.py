@@ -1,12 +1,14 @@
 """The spool writer: batches go to disk on a thread of their own, a group per fsync.
 
 An fsync costs milliseconds whatever its size (about 4 ms on a virtual disk), and it waits on
-the disk, not on the CPU. So the sink hands each packed batch over and goes on packing the
-next; this thread writes every batch handed over while the previous group was being synced
-into one spool file (`Spool.write_group`: one fsync, one rename, one directory fsync). A batch
-is *written* only once that returned: then, and not before, its messages may be sent and its
-events count as settled (`FluentdSink.confirmed`). Results come out in the order the batches
-went in.
+the disk, not on the CPU. So the sink hands each packed batch over (its PackedForward entries
+per tag) and goes on packing the next; this thread writes every batch handed over while the
+previous group was being synced into one spool file (`Spool.write_group`: one fsync, one
+rename, one directory fsync), as one forward message per tag: the entries of a tag are
+concatenated, in the order they were handed over, so a group of batches is as few messages
+(and acks) as one batch. A batch is *written* only once that returned: then, and not before,
+its messages may be sent and its events count as settled (`FluentdSink.confirmed`). Results
+come out in the order the batches went in.
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ import threading
 from collections import deque
 from dataclasses import dataclass
 
+from pipeline.sinks.fluentd.protocol import new_chunk_id, packed_forward
 from pipeline.sinks.fluentd.spool import Chunk, Message, Spool
+
+# (tag, PackedForward entries, their number of events): a batch's share of one tag
+Part = tuple[str, bytes, int]
+
+
+def reserve_bytes(parts: list[Part]) -> int:
+    """Spool bytes to reserve for these parts: their entries, and a bound of the framing of
+    one message per part (array, tag, bin header, `{"chunk": id, "size": n}`)."""
+    return sum(len(entries) + len(tag.encode("utf-8")) + 64 for tag, entries, _ in parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +35,14 @@ class Written:
     """One batch handed over, done: its chunks on disk, or the error that kept them off."""
 
     events: int
-    size: int  # bytes reserved for it in the spool
-    chunks: list[Chunk]
+    size: int  # bytes reserved for it in the spool (still reserved when it failed)
+    chunks: list[Chunk]  # the group's messages, with its first batch (the others: none)
     error: OSError | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Handed:
-    messages: list[Message]
+    parts: list[Part]
     events: int
     size: int
 
@@ -46,10 +58,10 @@ class SpoolWriter:
         self._thread = threading.Thread(target=self._run, name="ktcp-spool-writer", daemon=True)
         self._thread.start()
 
-    def hand(self, messages: list[Message], events: int, size: int) -> None:
-        """Write this batch (its `size` bytes reserved in the spool) with the next group."""
+    def hand(self, parts: list[Part], events: int, size: int) -> None:
+        """Write this batch (its `reserve_bytes` reserved in the spool) with the next group."""
         with self._cond:
-            self._todo.append(_Handed(messages, events, size))
+            self._todo.append(_Handed(parts, events, size))
             self._cond.notify_all()
 
     @property
@@ -88,11 +100,13 @@ class SpoolWriter:
                 group, self._todo = self._todo, []
                 self._writing = len(group)
             try:
-                written = self.spool.write_group([handed.messages for handed in group])
-                done = [
-                    Written(h.events, h.size, chunks)
-                    for h, chunks in zip(group, written, strict=True)
-                ]
+                messages = _messages(group)
+                chunks = self.spool.write_group([messages])[0]
+                written = sum(len(data) for data, _, _ in messages)
+                self.spool.release(sum(h.size for h in group) - written)  # the framing saved
+                first, *rest = group
+                done = [Written(first.events, first.size, chunks)]
+                done += [Written(h.events, h.size, []) for h in rest]
             except OSError as exc:
                 done = [Written(h.events, h.size, [], exc) for h in group]
             except Exception as exc:  # never a silent end of the thread: each batch counted
@@ -102,3 +116,20 @@ class SpoolWriter:
                 self._done.extend(done)
                 self._writing = 0
                 self._cond.notify_all()
+
+
+def _messages(group: list[_Handed]) -> list[Message]:
+    """One PackedForward message per tag for the whole group, entries in hand-over order."""
+    tags: dict[str, tuple[list[bytes], list[int]]] = {}
+    for handed in group:
+        for tag, entries, count in handed.parts:
+            found = tags.setdefault(tag, ([], []))
+            found[0].append(entries)
+            found[1].append(count)
+    messages = []
+    for tag, (pieces, counts) in tags.items():
+        chunk_id = new_chunk_id()
+        events = sum(counts)
+        message = packed_forward(tag, b"".join(pieces), events, chunk_id)
+        messages.append((message, events, chunk_id))
+    return messages
