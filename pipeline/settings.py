@@ -40,7 +40,7 @@ ES_THREADS = 2  # concurrent bulk requests with the parallel helper
 FLUENTD_WINDOW_CHUNKS = 16  # messages awaiting their ack at once (Fluentd acks each separately)
 # batches handed to the spool writer and not on disk yet, at most (send waits beyond): what a
 # crash can lose of what was never confirmed
-FLUENTD_UNWRITTEN_BATCHES = 8
+FLUENTD_UNWRITTEN_BATCHES = 16
 FLUENTD_ACK_TIMEOUT_SECS = 60.0  # an ack later than this: the connection is dead, resend
 FLUENTD_SOCKET_TIMEOUT_SECS = 10.0  # connect / write timeout of one attempt
 FLUENTD_STOP_GRACE_SECS = 2.0  # once asked to stop: wait this long for acks already due, no more

@@ -87,6 +87,9 @@ class FluentdSink:
         self.refused: str | None = None  # why Fluentd refused this client for good, if it did
         self._queue: deque[Chunk] = deque(spool.earlier())
         self._writer = SpoolWriter(spool)
+        # the bytes of messages just written, sent from memory the first time (at most a
+        # window's worth; a resend reads the spool file)
+        self._fresh: dict[str, bytes] = {}
         self._settled_docs = 0  # documents of send() calls on disk or counted as not delivered
         self._inflight: dict[str, tuple[Chunk, float]] = {}
         self._retry_at = 0.0
@@ -129,9 +132,9 @@ class FluentdSink:
         if self.refused is not None:
             raise RefusedError(self.refused)
         deadline = time.monotonic() + timeout_secs
+        settled = self._writer.wait(timeout_secs)
         if not self.stopping:
-            self._pump(wait_secs=min(timeout_secs, 0.2))
-        settled = self._writer.wait(max(0.0, deadline - time.monotonic()))
+            self._pump(wait_secs=min(max(0.0, deadline - time.monotonic()), 0.2))
         self._collect()
         return settled
 
@@ -218,6 +221,9 @@ class FluentdSink:
             self._settled_docs += done.events
             if done.error is None:
                 self._queue.extend(done.chunks)
+                for chunk, data in zip(done.chunks, done.data, strict=True):
+                    if len(self._fresh) < self.window_chunks:
+                        self._fresh[chunk.chunk_id] = data
                 if self.spool_error is not None:
                     self.spool_error = None
                     self.warn(f"spool {self.spool.directory} can be written again")
@@ -256,8 +262,10 @@ class FluentdSink:
                 self._came_up()
         while self.sender.connected and self._queue and len(self._inflight) < self.window_chunks:
             chunk = self._queue[0]
+            message = self._fresh.pop(chunk.chunk_id, None)
             try:
-                message = chunk.read()
+                if message is None:
+                    message = chunk.read()
             except OSError as exc:  # the spool's problem, not Fluentd's: no retry helps
                 self._lost(chunk, exc)
                 continue
@@ -279,7 +287,9 @@ class FluentdSink:
             if found is None:
                 continue  # an ack of a message resent meanwhile, counted already
             chunk = found[0]
-            self.spool.remove(chunk)
+            done = self.spool.settle(chunk)
+            if done is not None:
+                self._writer.discard(done)  # deleted on the writer's thread
             if chunk.earlier:
                 self.earlier_delivered += chunk.count
             else:

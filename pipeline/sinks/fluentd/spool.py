@@ -195,16 +195,21 @@ class Spool:
 
     def remove(self, chunk: Chunk) -> None:
         """The message is acknowledged (or lost): its file goes with the last of its messages."""
+        done = self.settle(chunk)
+        if done is not None:
+            discard(done)
+
+    def settle(self, chunk: Chunk) -> Path | None:
+        """`remove` without the deletion: the file to `discard` when this was its last
+        message, else None."""
         with self._mutex:
             self.bytes_used -= chunk.size
             left = self._pending.get(chunk.path, 1) - 1
             if left > 0:
                 self._pending[chunk.path] = left
-                return
+                return None
             self._pending.pop(chunk.path, None)
-        # acknowledged already: a leftover is only sent again (same ids) by the next run
-        with contextlib.suppress(OSError):
-            chunk.path.unlink(missing_ok=True)
+        return chunk.path
 
     def _sync_directory(self) -> None:
         fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
@@ -216,6 +221,13 @@ class Spool:
     def close(self) -> None:
         fcntl.flock(self._lock, fcntl.LOCK_UN)
         self._lock.close()
+
+
+def discard(path: Path) -> None:
+    """Delete a file whose messages are all acknowledged: best effort, since a leftover is
+    only sent again (same chunk ids, same event.id) by the next run."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _split(data: bytes) -> list[tuple[int, int, int, str]] | None:

@@ -8,7 +8,8 @@ rename, one directory fsync), as one forward message per tag: the entries of a t
 concatenated, in the order they were handed over, so a group of batches is as few messages
 (and acks) as one batch. A batch is *written* only once that returned: then, and not before,
 its messages may be sent and its events count as settled (`FluentdSink.confirmed`). Results
-come out in the order the batches went in.
+come out in the order the batches went in. The same thread deletes the files whose messages
+are all acknowledged (`discard`), so the sink's thread never waits on the disk.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from __future__ import annotations
 import threading
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
 from pipeline.sinks.fluentd.protocol import new_chunk_id, packed_forward
-from pipeline.sinks.fluentd.spool import Chunk, Message, Spool
+from pipeline.sinks.fluentd.spool import Chunk, Message, Spool, discard
 
 # (tag, PackedForward entries, their number of events): a batch's share of one tag
 Part = tuple[str, bytes, int]
@@ -37,6 +39,7 @@ class Written:
     events: int
     size: int  # bytes reserved for it in the spool (still reserved when it failed)
     chunks: list[Chunk]  # the group's messages, with its first batch (the others: none)
+    data: list[bytes]  # the bytes of each of `chunks`, as on disk
     error: OSError | None = None
 
 
@@ -54,6 +57,7 @@ class SpoolWriter:
         self._todo: list[_Handed] = []
         self._done: deque[Written] = deque()
         self._writing = 0  # batches of the group being written now
+        self._discard: list[Path] = []  # files to delete
         self._closed = False
         self._thread = threading.Thread(target=self._run, name="ktcp-spool-writer", daemon=True)
         self._thread.start()
@@ -62,6 +66,12 @@ class SpoolWriter:
         """Write this batch (its `reserve_bytes` reserved in the spool) with the next group."""
         with self._cond:
             self._todo.append(_Handed(parts, events, size))
+            self._cond.notify_all()
+
+    def discard(self, path: Path) -> None:
+        """Delete this spool file (all its messages acknowledged) on the writer's thread."""
+        with self._cond:
+            self._discard.append(path)
             self._cond.notify_all()
 
     @property
@@ -85,7 +95,7 @@ class SpoolWriter:
             )
 
     def close(self) -> None:
-        """Write what was handed over, then end the thread."""
+        """Write what was handed over and delete what was discarded, then end the thread."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()
@@ -94,24 +104,29 @@ class SpoolWriter:
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._todo or self._closed)
-                if not self._todo:
+                self._cond.wait_for(lambda: self._todo or self._discard or self._closed)
+                gone, self._discard = self._discard, []
+                if not self._todo and not gone:
                     return
                 group, self._todo = self._todo, []
                 self._writing = len(group)
+            for path in gone:
+                discard(path)
+            if not group:
+                continue
             try:
                 messages = _messages(group)
                 chunks = self.spool.write_group([messages])[0]
                 written = sum(len(data) for data, _, _ in messages)
                 self.spool.release(sum(h.size for h in group) - written)  # the framing saved
                 first, *rest = group
-                done = [Written(first.events, first.size, chunks)]
-                done += [Written(h.events, h.size, []) for h in rest]
+                done = [Written(first.events, first.size, chunks, [m for m, _, _ in messages])]
+                done += [Written(h.events, h.size, [], []) for h in rest]
             except OSError as exc:
-                done = [Written(h.events, h.size, [], exc) for h in group]
+                done = [Written(h.events, h.size, [], [], exc) for h in group]
             except Exception as exc:  # never a silent end of the thread: each batch counted
                 failure = OSError(f"spool write failed: {type(exc).__name__}: {exc}")
-                done = [Written(h.events, h.size, [], failure) for h in group]
+                done = [Written(h.events, h.size, [], [], failure) for h in group]
             with self._cond:
                 self._done.extend(done)
                 self._writing = 0

@@ -338,7 +338,8 @@ def test_batches_handed_over_during_an_fsync_share_the_next_one_and_wait_for_it(
 ) -> None:
     # Group commit: while the first batch's file is being synced, the next batches are packed
     # and handed over; they go to disk together, in one file with one fsync (plus the
-    # directory's). Until its fsync returned, a batch is neither sent nor confirmed.
+    # directory's), as one message per tag. Until its fsync returned, a batch is neither sent
+    # nor confirmed.
     r = receiver().start()
     docs = make_docs(4)
     size = len(docs) // 4
@@ -371,6 +372,9 @@ def test_batches_handed_over_during_an_fsync_share_the_next_one_and_wait_for_it(
     assert delivery.created == len(docs) and delivery.complete
     assert_all_arrived(r.events(), docs)
     assert spooled(tmp_path / "spool") == []
+    tags_first = {d["event"]["action"] for d in docs[:size]}
+    tags_rest = {d["event"]["action"] for d in docs[size:]}
+    assert len(r.chunks) == len(tags_first) + len(tags_rest) < 4 * len(tags_first)
 
 
 def test_a_batch_file_goes_with_its_last_ack_and_a_restart_resends_what_is_left(
