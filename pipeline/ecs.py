@@ -130,9 +130,15 @@ def format_time(ts: datetime) -> str:
     return ts.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def stamp_ingested(document: dict[str, Any]) -> None:
-    """Set event.ingested to now: a sink is about to ship the document."""
-    document["event"]["ingested"] = format_time(datetime.now(UTC))
+def stamp_ingested(document: dict[str, Any], at: str | None = None) -> None:
+    """Set event.ingested to now (or to `at`, an `ingested_now()` of this moment's work): a
+    sink is about to ship the document."""
+    document["event"]["ingested"] = at if at is not None else format_time(datetime.now(UTC))
+
+
+def ingested_now() -> str:
+    """The event.ingested value of this moment, for the documents of one read."""
+    return format_time(datetime.now(UTC))
 
 
 # Most events come from few peers: rendering an address once per distinct peer is enough.

@@ -29,7 +29,7 @@ from pipeline.catalog import candidate_span
 from pipeline.chain import Chain
 from pipeline.clock import epoch_parts
 from pipeline.drivers.interrupts import Interrupted, Interrupts
-from pipeline.ecs import stamp_ingested, to_document
+from pipeline.ecs import ingested_now, stamp_ingested, to_document
 from pipeline.envelopes import structured
 from pipeline.events import Event
 from pipeline.records import Miss, MissKind
@@ -223,6 +223,7 @@ class ExecFilter:
             MsgpackRecords() if settings.input_format == "msgpack" else JsonRecords()
         )
         self._pending = b""  # msgpack bytes of a record that has not ended yet
+        self._ingested: str | None = None  # event.ingested of the documents of this read
         self._line_keys: dict[tuple[Any, ...], bytes | None] = {}
         # non-TCP records pass through as their own bytes when the formats agree; passed
         # through into JSON, they are decoded (the general path)
@@ -231,12 +232,14 @@ class ExecFilter:
 
     def feed(self, data: bytes) -> None:
         """Handle every complete record in `data`; write and flush their output at once."""
+        self._ingested = ingested_now()  # the documents of one read share their event.ingested
         if self.settings.input_format == "msgpack":
             self._write(self._feed_msgpack(data))
         else:
             self._write([self.handle(item) for item in self._records.feed(data)])
 
     def finish(self) -> None:
+        self._ingested = ingested_now()
         if self.settings.input_format == "msgpack":
             tail, self._pending = self._pending, b""
             if tail:
@@ -358,7 +361,7 @@ class ExecFilter:
 
     def _document(self, event: Event) -> Record:
         doc = to_document(event)
-        stamp_ingested(doc)
+        stamp_ingested(doc, self._ingested)
         if self.settings.time_key:
             seconds, nanos = epoch_parts(event.timestamp)
             doc[self.settings.time_key] = f"{seconds}.{nanos:09d}"  # exact with time_type float

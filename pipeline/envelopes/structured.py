@@ -168,6 +168,8 @@ def parse_fluentd(record: Record, record_keys: RecordKeys) -> Envelope:
             continue
         value = record[key]
         if isinstance(value, str) and value.strip():
+            if _META_KEYS.isdisjoint(record):  # the line alone, as in_tail gives it
+                return Envelope(name="fluentd", message=value.removesuffix("\n"))
             base = _fluentd_meta(record)
             return with_priority(
                 Envelope(
@@ -212,6 +214,10 @@ KINDS: dict[str, Callable[[Record, RecordKeys], Envelope]] = {
 # Where collectors keep a record's time: Fluentd `time`/<inject>, Fluent Bit `date` (its es and
 # forward-json outputs), ECS/Logstash `@timestamp`, generic `timestamp`.
 _TIME_KEYS = ("time", "fluentd_time", "@timestamp", "timestamp", "date")
+
+
+# Every key `_fluentd_meta` reads: a record with none of them has nothing around its line.
+_META_KEYS = frozenset((*_TIME_KEYS, "pri", "fluentd_tag", "pid", "host", "hostname", "ident"))
 
 
 def _fluentd_meta(record: Record) -> Envelope:

@@ -203,3 +203,27 @@ def test_records_passed_through_are_their_own_bytes(tmp_path: Path) -> None:
     assert out.getvalue().startswith(passed)
     assert out.getvalue().endswith(packer.pack(records[6]))
     assert stage.stats.passed == 6 and stage.stats.non_tcp == 6 and stage.stats.events == 1
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        TCP.decode(),
+        NOISE.decode() + "\n",
+        "[12345.678901] TCP: Treason uncloaked! Peer 202.106.38.7:57824/80 shrinks window 1:2.",
+        "<4>Nov 24 15:14:57 web1 kernel: TCP: drop open request from 1.2.3.4/80",
+        '{"log":"TCP: drop open request from 1.2.3.4/80\\n","stream":"stdout","time":"x"}',
+    ],
+)
+def test_a_record_holding_only_its_line_gets_the_envelope_of_the_full_reading(
+    line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In_tail's `{"message": line}` skips the look for time, host, tag and PRI keys: the
+    envelope is the same as when every one of them is looked for and found missing."""
+    from pipeline import envelopes
+    from pipeline.envelopes import structured
+
+    record = {"message": line}
+    quick = envelopes.from_record(record)
+    monkeypatch.setattr(structured, "_META_KEYS", frozenset({"message"}))  # never disjoint
+    assert envelopes.from_record(record) == quick
