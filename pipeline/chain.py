@@ -21,11 +21,12 @@ from pipeline.clock import Clock, utc_now
 from pipeline.enrich import EnrichSettings, build_resolver
 from pipeline.envelopes import unknown_prefix
 from pipeline.events import Event
-from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine
+from pipeline.records import Envelope, Miss, MissKind, PeerInfo, RawLine, Rendered
 from pipeline.settings import MAX_LINE_BYTES, ParseSettings
 
 if TYPE_CHECKING:
     from pipeline.catalog.base import KernelMessage  # pydantic: loaded with the first TCP line
+    from pipeline.native import Scanner
 
 Enrich = Callable[["KernelMessage"], PeerInfo | None]
 
@@ -82,6 +83,16 @@ class Chain:
         self.clock = Clock(self.settings.zone(), self.settings.boot_time, self.settings.year, now)
         self.stats = Stats()
         self._occurrences: dict[tuple[str, str, str], int] = {}
+        self.native: Scanner | None = None
+
+    def render_natively(self) -> bool:
+        """Let the compiled fast path render the lines it knows (pipeline/native.py): file
+        blocks then also yield `Rendered` NDJSON. False when it is not installed or switched
+        off; the outcomes are the same documents either way."""
+        from pipeline import native  # only drivers writing NDJSON load it
+
+        self.native = native.scanner_for(self, KERNEL_IDENTS)
+        return self.native is not None
 
     # -- whole blocks of file bytes (the fast path) --------------------------------------------
 
@@ -122,6 +133,43 @@ class Chain:
             self.stats.count(outcome)
             yield outcome
         self.stats.non_tcp += lines - candidates
+
+    def scan_rendering(
+        self,
+        data: bytes,
+        path: str | None = None,
+        base_offset: int | None = None,
+        file_id: str | None = None,
+    ) -> Iterator[Event | Miss | Rendered]:
+        """`scan_block`, with the documents the compiled fast path rendered as `Rendered` once
+        `render_natively()` set it up (file blocks only), and the Python chain's outcomes for
+        the candidate lines it declined, in line order."""
+        native = self.native
+        if native is None or path is None or base_offset is None:
+            yield from self.scan_block(data, path, base_offset, file_id)
+            return
+        lines = data.count(b"\n")
+        if data and not data.endswith(b"\n"):
+            lines += 1
+        self.stats.lines += lines
+        pos: int | None = 0
+        while pos is not None:
+            items, pos, candidates, by_action = native.scan(
+                data, pos, path, base_offset, file_id or ""
+            )
+            self.stats.events.update(by_action)
+            lines -= candidates
+            for first, second in items:
+                if isinstance(first, bytes):
+                    yield Rendered(first, second)
+                    continue
+                line = data[first:second]
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                outcome = self._process(line, path, base_offset + first, file_id)
+                self.stats.count(outcome)
+                yield outcome
+        self.stats.non_tcp += lines  # every line that held no catalog keyword
 
     # -- one line or record at a time ----------------------------------------------------------
 

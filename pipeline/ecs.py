@@ -232,11 +232,7 @@ def to_document(event: Event) -> dict[str, Any]:
     extras = detail.extra_fields()
     if extras:
         ktcp[family.namespace] = extras
-    ktcp["time"] = (
-        {"source": event.time_source.value, "inferred": True}
-        if event.time_inferred
-        else {"source": event.time_source.value}
-    )
+    ktcp["time"] = time_object(event.time_source, event.time_inferred)
     ktcp["envelope"] = env.name
     if env.prefix is not None:
         ktcp["prefix"] = env.prefix
@@ -247,6 +243,24 @@ def to_document(event: Event) -> dict[str, Any]:
     ktcp["parser"] = {"version": PARSER_VERSION}
     doc["ktcp"] = ktcp
     return doc
+
+
+def time_object(source: TimeSource, inferred: bool) -> dict[str, Any]:
+    """ktcp.time: where @timestamp came from (and `inferred` only when the year was)."""
+    return {"source": source.value, "inferred": True} if inferred else {"source": source.value}
+
+
+def event_time(moment: datetime) -> str:
+    """@timestamp's text of an event time (cached: a log's lines share their second)."""
+    return _event_time(moment)
+
+
+def peer_objects(peer: PeerInfo) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What enrichment adds to `source` (as, geo) and `ktcp.isp`, as rendered for one peer."""
+    source: dict[str, Any] = {}
+    ktcp: dict[str, Any] = {}
+    _render_peer(peer, source, ktcp)
+    return source, ktcp["isp"]
 
 
 def stamp_data_stream(document: dict[str, Any], data_stream: str) -> None:

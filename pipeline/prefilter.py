@@ -87,6 +87,9 @@ class CandidateSearch(Protocol):
 # Firewall logs (`... PROTO=TCP SPT=...`, iptables LOG / UFW) can be most of a kern.log and are
 # not TCP-stack messages: a `TCP` that is a KEY=value's value does not make a line a candidate.
 _CANDIDATE_PATTERN = alternation(CANDIDATE_WORDS)
+# The pattern of the block scanners (RE2 here, the compiled fast path in pipeline/native.py):
+# RE2 has no look-behind, so the character before TCP stays on the same line instead.
+CANDIDATE_SCAN_PATTERN = "(?m)" + _CANDIDATE_PATTERN.replace("TCP", "(?:^|[^=\\n])TCP")
 # The scan covers every input byte, so it uses RE2 (a DFA: one pass, whatever the number of
 # keywords) when installed; Python's re tries the alternation at every position, ~15x slower.
 CANDIDATE_RE: CandidateSearch
@@ -94,13 +97,11 @@ try:
     import re2
 except ImportError:  # pragma: no cover - google-re2 is a dependency; keep working without it
     CANDIDATE_RE = re.compile(_CANDIDATE_PATTERN.replace("TCP", "(?<!=)TCP").encode())
-else:  # RE2 has no look-behind: the character before TCP stays on the same line instead
+else:
     # Latin-1: one byte is one character, so invalid UTF-8 before a keyword cannot hide it.
     _options = re2.Options()
     _options.encoding = re2.Options.Encoding.LATIN1
-    CANDIDATE_RE = re2.compile(
-        ("(?m)" + _CANDIDATE_PATTERN.replace("TCP", "(?:^|[^=\\n])TCP")).encode(), _options
-    )
+    CANDIDATE_RE = re2.compile(CANDIDATE_SCAN_PATTERN.encode(), _options)
 
 CandidateSpan = Callable[[bytes, int], "tuple[int, int] | None"]
 

@@ -99,6 +99,15 @@ class Miss:
 
 
 @dataclass(frozen=True, slots=True)
+class Rendered:
+    """Events the compiled fast path rendered itself: `count` ECS documents as NDJSON lines,
+    in input order (pipeline/native.py)."""
+
+    ndjson: bytes
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class PeerInfo:
     """What enrichment knows about a peer address (ECS source.as.*, source.geo.*, ktcp.isp.*)."""
 

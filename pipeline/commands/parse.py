@@ -18,7 +18,7 @@ from pipeline.drivers.progress import progress_bar
 from pipeline.drivers.run import run
 from pipeline.errors import UsageError
 from pipeline.events import Event
-from pipeline.records import Miss
+from pipeline.records import Miss, Rendered
 from pipeline.report import summary
 from pipeline.report.table import TableSink
 from pipeline.settings import DEFAULT_BATCH_EVENTS
@@ -88,13 +88,15 @@ def parse_command(
         default_boot_time=boot_time() if local else None,
         default_boot_id=boot_id() if own_kernel else None,
     )
+    if output == "ndjson":
+        chain.render_natively()  # the compiled fast path, when installed (pipeline/native.py)
     freeze_loaded_objects()
     letters = DeadLetterFile(dead_letter) if dead_letter else None
 
     def notice(text: str) -> None:
         click.echo(f"ktcp: {text}", err=True)
 
-    def read(chain_: Chain, name: str) -> Iterator[Event | Miss | EndOfBlock]:
+    def read(chain_: Chain, name: str) -> Iterator[Event | Miss | Rendered | EndOfBlock]:
         return read_input(chain_, name, advance, follow, notice)
 
     with Interrupts() as interrupts, progress_bar([] if follow else inputs, "parsing") as advance:

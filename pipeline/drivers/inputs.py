@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from pipeline.chain import Chain
 from pipeline.events import Event
-from pipeline.records import Miss
+from pipeline.records import Miss, Rendered
 from pipeline.sources.blocks import Block
 from pipeline.sources.files import GZIP_MAGIC, follow_files, read_file
 from pipeline.sources.local import open_local_log
@@ -86,9 +86,9 @@ def read_input(
     progress: Progress | None = None,
     follow: bool = False,
     notice: Notice | None = None,
-) -> Iterator[Event | Miss | EndOfBlock]:
+) -> Iterator[Event | Miss | Rendered | EndOfBlock]:
     for block in blocks(name, follow, notice):
-        yield from chain.scan_block(block.data, block.path, block.offset, block.file_id)
+        yield from chain.scan_rendering(block.data, block.path, block.offset, block.file_id)
         yield END_OF_BLOCK
         if progress is not None:
             progress(len(block.data))

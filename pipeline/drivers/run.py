@@ -6,20 +6,22 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import orjson
+
 from pipeline.chain import Chain, Stats
 from pipeline.drivers.inputs import EndOfBlock
 from pipeline.drivers.interrupts import Interrupted, Interrupts
 from pipeline.ecs import to_document
 from pipeline.errors import InputError
 from pipeline.events import Event
-from pipeline.records import Miss, MissKind
+from pipeline.records import Miss, MissKind, Rendered
 from pipeline.settings import DEFAULT_BATCH_EVENTS
-from pipeline.sinks.base import Delivery, Document, Sink
+from pipeline.sinks.base import Delivery, Document, RenderedSink, Sink
 from pipeline.sinks.dead_letter import DeadLetterFile
 
 UNMATCHED_KEPT = 200  # unmatched lines kept in memory for --show-unmatched
 
-Reader = Callable[[Chain, str], Iterator[Event | Miss | EndOfBlock]]
+Reader = Callable[[Chain, str], Iterator[Event | Miss | Rendered | EndOfBlock]]
 
 
 @dataclass
@@ -75,6 +77,22 @@ def run(
                         if decorate is not None:
                             decorate(doc)
                         batch.append(doc)
+                        if len(batch) >= batch_events:
+                            flush()
+                        continue
+                    if isinstance(outcome, Rendered):
+                        if decorate is None and isinstance(sink, RenderedSink):
+                            if batch:  # in input order
+                                flush()
+                            with interrupts.deferred():
+                                sink.send_rendered(outcome.ndjson, outcome.count)
+                            interrupts.check()
+                            continue
+                        for line in outcome.ndjson.splitlines():
+                            doc = orjson.loads(line)
+                            if decorate is not None:
+                                decorate(doc)
+                            batch.append(doc)
                         if len(batch) >= batch_events:
                             flush()
                         continue

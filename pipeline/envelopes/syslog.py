@@ -50,6 +50,7 @@ _5424_RE = re.compile(
     r"(?P<procid>\S+) (?P<msgid>\S+) "
     r'(?P<sd>-|(?:\[[^\s\]=]+(?: [^\s=\]"]+="(?:[^"\\]|\\.)*")*\])+)(?: |$)'
 )
+RFC3164 = "syslog-3164"  # the envelope name of a classic kern.log line
 _BOM = "\ufeff"
 _UTC_NAMES = frozenset({"UTC", "GMT", "Z"})
 
@@ -97,7 +98,7 @@ def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
     else:
         naive = _stamp(year, month, day, clock, fraction)
         year_missing = naive is not None and not year
-        name = "syslog-3164"
+        name = RFC3164
     uptime, message = split_uptime(rest)
     return Envelope(
         name=name,

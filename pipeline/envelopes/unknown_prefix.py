@@ -97,10 +97,11 @@ def read(prefix: str) -> Prefix | None:
         count = int(counted.group("count"))
         rest = rest[: counted.start()] + " " + rest[counted.end() :]
     tail = _TAIL_RE.search(rest)
-    assert tail is not None  # every part is optional: it matches at the end at least
-    unread = rest[: tail.start()].strip()
+    unread = (rest if tail is None else rest[: tail.start()]).strip()
     if prose.before_message(unread):
         return None
+    if tail is None:  # the message glued to the prefix (`kernel:[1.5]TCP: ...`): none read
+        return Prefix(text=prefix.strip(), repeat_count=count)
     uptime = tail.group("uptime")
     naive = wall = None
     if tail.group("date") is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 Document = dict[str, Any]
 # Called by a sink for each document the destination refused for good (mapping error, ...).
@@ -36,6 +36,14 @@ class Sink(Protocol):
     def send(self, documents: Sequence[Document]) -> None: ...
 
     def close(self) -> Delivery: ...
+
+
+@runtime_checkable
+class RenderedSink(Sink, Protocol):
+    """A sink that writes documents the compiled fast path already rendered as NDJSON lines
+    (pipeline/native.py); to any other sink the driver hands them as documents."""
+
+    def send_rendered(self, ndjson: bytes, count: int) -> None: ...
 
 
 class AckingSink(Sink, Protocol):

@@ -22,6 +22,12 @@ class NdjsonSink:
             self.out.flush()
         self.delivery.created += len(documents)
 
+    def send_rendered(self, ndjson: bytes, count: int) -> None:
+        self.out.write(ndjson)
+        if self.flush_each:
+            self.out.flush()
+        self.delivery.created += count
+
     def flush(self, timeout_secs: float) -> bool:
         self.out.flush()
         return True

@@ -1,0 +1,116 @@
+"""The optional compiled fast path: kern.log blocks straight to NDJSON (`pipeline._native`).
+
+The Rust extension (native/ in the source tree, built by `pip install` when a Rust compiler is
+there) renders the documents of the commonest lines itself: an RFC 3164 kern.log line read
+from a file, carrying one of the common wordings of the busiest families (window shrink, SYN
+flood, drop open request, orphans, conntrack table full, net_ratelimit). It declines every
+other line, and the Python chain reads those, as it reads everything when the extension is
+absent: the output is the same byte for byte (tests/test_native.py compares both on the
+fixtures, the torture corpus and generated lines).
+
+Every fact the extension needs comes from here, from the one place it is kept: the candidate
+pattern (catalog), the constants and sub-objects of a document (ecs), each family's event
+types, namespace and levels (catalog), and two answers it asks once and keeps: the UTC time of
+a printed second (the chain's clock: zone, year inference) and a peer's enrichment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from ipaddress import IPv4Address
+from typing import TYPE_CHECKING, Any, Protocol
+
+import orjson
+
+from pipeline import ecs
+from pipeline.catalog import BY_ACTION
+from pipeline.prefilter import CANDIDATE_SCAN_PATTERN
+from pipeline.catalog.base import KernelMessage
+from pipeline.envelopes.base import FACILITY_NAMES, LEVEL_NAMES
+from pipeline.envelopes.syslog import RFC3164, syslog_stamp
+from pipeline.records import Envelope
+from pipeline.settings import MAX_LINE_BYTES
+from pipeline.version import PARSER_VERSION
+
+if TYPE_CHECKING:
+    from pipeline.chain import Chain
+
+# "0" turns the fast path off (the tests run both paths); anything else leaves it on.
+ENV_SWITCH = "KTCP_NATIVE"
+
+try:
+    from pipeline import _native
+except ImportError:  # no compiler at install time: the Python chain does everything
+    _native = None
+
+
+class Scanner(Protocol):
+    def scan(
+        self, data: bytes, pos: int, path: str, base_offset: int, file_id: str
+    ) -> tuple[list[tuple[Any, int]], int | None, int, dict[str, int]]: ...
+
+
+def available() -> bool:
+    """The extension is installed and not switched off."""
+    return _native is not None and os.environ.get(ENV_SWITCH, "1") != "0"
+
+
+def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
+    """A native scanner rendering exactly what `chain` would, or None where it cannot."""
+    if not available() or chain.settings.envelope:
+        return None  # a forced envelope reads lines differently
+    enrich = chain.enrich
+    clock = chain.clock
+
+    def time_of(month: str, day: str, clock_text: str) -> tuple[bytes, bytes] | None:
+        naive = syslog_stamp(f"{month} {day} {clock_text}")
+        if naive is None:
+            return None  # not a date (Feb 30): Python reads the line
+        env = Envelope(name=RFC3164, message="", naive_time=naive, year_missing=True)
+        timestamp, source, inferred = clock.resolve(env)
+        return orjson.dumps(ecs.event_time(timestamp)), orjson.dumps(
+            ecs.time_object(source, inferred)
+        )
+
+    def peer_of(ip: str) -> tuple[bytes, bytes] | None:
+        assert enrich is not None
+        peer = enrich(KernelMessage.model_construct(variant="", peer_ip=IPv4Address(ip)))
+        if peer is None:
+            return None
+        source, isp = ecs.peer_objects(peer)
+        return orjson.dumps(source)[1:-1], orjson.dumps(isp)
+
+    config = {
+        "candidate_pattern": "(?-u)" + CANDIDATE_SCAN_PATTERN,  # bytes, as RE2's Latin-1
+        "max_line_bytes": MAX_LINE_BYTES,
+        "host": chain.settings.host,
+        "facility_levels": {f"{fac}.{level}" for fac in FACILITY_NAMES for level in LEVEL_NAMES},
+        "kernel_idents": set(kernel_idents),
+        "families": _family_facts(),
+        "ecs_version": ecs.ECS_VERSION,
+        "event_kind": ecs.EVENT_KIND,
+        "event_category": list(ecs.EVENT_CATEGORY),
+        "dataset": ecs.DATASET,
+        "module": ecs.MODULE,
+        "default_transport": ecs.DEFAULT_TRANSPORT,
+        "envelope": RFC3164,
+        "parser_version": PARSER_VERSION,
+    }
+    assert _native is not None
+    scanner: Scanner = _native.Scanner(config, time_of, peer_of if enrich is not None else None)
+    return scanner
+
+
+def _family_facts() -> dict[str, Mapping[str, Any]]:
+    """event.type, namespace and the level of each wording, of every family."""
+    return {
+        action: {
+            "event_type": list(family.event_type),
+            "namespace": family.namespace,
+            "levels": {
+                w.variant: w.level if w.level is not None else family.level for w in family.wordings
+            },
+        }
+        for action, family in BY_ACTION.items()
+    }
