@@ -40,8 +40,24 @@ class LazyGroup(click.Group):
         return command
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from pipeline import native  # only for --version: says which parse path is installed
+
+    click.echo(f"ktcp, version {PARSER_VERSION} ({native.describe()})")
+    ctx.exit()
+
+
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(PARSER_VERSION, prog_name="ktcp")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version (and whether the compiled fast path is installed) and exit.",
+)
 def cli() -> None:
     """Turn the Linux kernel's TCP warnings into typed, ISP-attributed events."""
 

@@ -18,20 +18,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any, Protocol
-
-import orjson
-
-from pipeline import ecs
-from pipeline.catalog import BY_ACTION
-from pipeline.prefilter import CANDIDATE_SCAN_PATTERN
-from pipeline.catalog.base import KernelMessage
-from pipeline.envelopes.base import FACILITY_NAMES, LEVEL_NAMES
-from pipeline.envelopes.syslog import RFC3164, syslog_stamp
-from pipeline.records import Envelope
-from pipeline.settings import MAX_LINE_BYTES
-from pipeline.version import PARSER_VERSION
 
 if TYPE_CHECKING:
     from pipeline.chain import Chain
@@ -56,10 +43,32 @@ def available() -> bool:
     return _native is not None and os.environ.get(ENV_SWITCH, "1") != "0"
 
 
+def describe() -> str:
+    """For `ktcp --version`: which path `parse -o ndjson` takes."""
+    if _native is None:
+        return "fast path: not built (pure Python; see README)"
+    if not available():
+        return f"fast path: built, switched off by {ENV_SWITCH}=0"
+    return "fast path: compiled"
+
+
 def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
     """A native scanner rendering exactly what `chain` would, or None where it cannot."""
     if not available() or chain.settings.envelope:
         return None  # a forced envelope reads lines differently
+    # what the scanner is told, each from its one place (loaded with the chain anyway)
+    from ipaddress import IPv4Address
+
+    import orjson
+
+    from pipeline import ecs, prefilter
+    from pipeline.catalog.base import KernelMessage
+    from pipeline.envelopes.base import FACILITY_NAMES, LEVEL_NAMES
+    from pipeline.envelopes.syslog import RFC3164, syslog_stamp
+    from pipeline.records import Envelope
+    from pipeline.settings import MAX_LINE_BYTES
+    from pipeline.version import PARSER_VERSION
+
     enrich = chain.enrich
     clock = chain.clock
 
@@ -82,7 +91,7 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
         return orjson.dumps(source)[1:-1], orjson.dumps(isp)
 
     config = {
-        "candidate_pattern": "(?-u)" + CANDIDATE_SCAN_PATTERN,  # bytes, as RE2's Latin-1
+        "candidate_pattern": "(?-u)" + prefilter.CANDIDATE_SCAN_PATTERN,  # bytes, as RE2's Latin-1
         "max_line_bytes": MAX_LINE_BYTES,
         "host": chain.settings.host,
         "facility_levels": {f"{fac}.{level}" for fac in FACILITY_NAMES for level in LEVEL_NAMES},
@@ -104,6 +113,8 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
 
 def _family_facts() -> dict[str, Mapping[str, Any]]:
     """event.type, namespace and the level of each wording, of every family."""
+    from pipeline.catalog import BY_ACTION
+
     return {
         action: {
             "event_type": list(family.event_type),
