@@ -84,6 +84,7 @@ class Chain:
         self.stats = Stats()
         self._occurrences: dict[tuple[str, str, str], int] = {}
         self.native: Scanner | None = None
+        self._native_wanted = False
 
     def render_natively(self) -> bool:
         """Let the compiled fast path render the lines it knows (pipeline/native.py): file
@@ -91,8 +92,18 @@ class Chain:
         off; the outcomes are the same documents either way."""
         from pipeline import native  # only drivers writing NDJSON load it
 
-        self.native = native.scanner_for(self, KERNEL_IDENTS)
-        return self.native is not None
+        self._native_wanted = native.available() and not self.settings.envelope
+        return self._native_wanted
+
+    def _native_scanner(self) -> Scanner | None:
+        """Built at the first block with a candidate line: it needs the family table, which a
+        log without TCP lines never loads."""
+        if self.native is None and self._native_wanted:
+            from pipeline import native
+
+            self._native_wanted = False
+            self.native = native.scanner_for(self, KERNEL_IDENTS)
+        return self.native
 
     # -- whole blocks of file bytes (the fast path) --------------------------------------------
 
@@ -145,6 +156,8 @@ class Chain:
         `render_natively()` set it up (file blocks only), and the Python chain's outcomes for
         the candidate lines it declined, in line order."""
         native = self.native
+        if native is None and self._native_wanted and candidate_span(data, 0) is not None:
+            native = self._native_scanner()
         if native is None or path is None or base_offset is None:
             yield from self.scan_block(data, path, base_offset, file_id)
             return

@@ -100,3 +100,11 @@ def test_the_first_tcp_line_loads_the_catalog() -> None:
     loaded = _modules_loaded_by(["parse", "-", "-o", "ndjson"], line, NOT_FOR_AN_EMPTY_PARSE)
     assert "pipeline.catalog.families" in loaded
     assert "pydantic" in loaded
+
+
+def test_ndjson_of_a_file_without_tcp_lines_starts_without_the_catalog(tmp_path: Path) -> None:
+    """The compiled fast path too waits for the first candidate line to load the family table."""
+    log = tmp_path / "kern.log"
+    log.write_bytes(b"Nov 24 08:00:00 web1 kernel: [  1.000000] eth0: link up\n" * 3)
+    loaded = _modules_loaded_by(["parse", str(log), "-o", "ndjson"], b"", NOT_FOR_AN_EMPTY_PARSE)
+    assert loaded == []
