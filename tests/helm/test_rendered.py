@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pipeline.version import PARSER_VERSION
+
 from .conftest import (
     CHART,
     CI_VALUES,
@@ -60,8 +62,13 @@ def agent(docs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 def test_app_version_is_the_package_version() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert chart["appVersion"] == project["version"]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    # the build reads the version from pipeline/version.py (its one home)
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"]["attr"] == (
+        "pipeline.version.PARSER_VERSION"
+    )
+    assert chart["appVersion"] == PARSER_VERSION
     assert chart["kubeVersion"].startswith(">=")
 
 
