@@ -41,6 +41,10 @@ FLUENTD_WINDOW_CHUNKS = 16  # messages awaiting their ack at once (Fluentd acks 
 # batches handed to the spool writer and not on disk yet, at most (send waits beyond): what a
 # crash can lose of what was never confirmed
 FLUENTD_UNWRITTEN_BATCHES = 16
+# batches written together share one message per tag, up to this many bytes of entries (in_forward
+# drops a message above its chunk_size_limit, unlimited by default; Fluentd's own buffer chunks
+# are 8 MiB by default)
+FLUENTD_MERGED_MESSAGE_BYTES = 1 << 20
 FLUENTD_ACK_TIMEOUT_SECS = 60.0  # an ack later than this: the connection is dead, resend
 FLUENTD_SOCKET_TIMEOUT_SECS = 10.0  # connect / write timeout of one attempt
 FLUENTD_STOP_GRACE_SECS = 2.0  # once asked to stop: wait this long for acks already due, no more

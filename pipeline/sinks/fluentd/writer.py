@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.settings import FLUENTD_MERGED_MESSAGE_BYTES as MERGED_BYTES
 from pipeline.sinks.fluentd.protocol import new_chunk_id, packed_forward
 from pipeline.sinks.fluentd.spool import Chunk, Message, Spool, discard
 
@@ -134,17 +135,24 @@ class SpoolWriter:
 
 
 def _messages(group: list[_Handed]) -> list[Message]:
-    """One PackedForward message per tag for the whole group, entries in hand-over order."""
-    tags: dict[str, tuple[list[bytes], list[int]]] = {}
+    """One PackedForward message per tag for the whole group, entries in hand-over order; a
+    tag's entries start a new message rather than grow one past FLUENTD_MERGED_MESSAGE_BYTES
+    (a single batch's entries of a tag are never split)."""
+    tags: dict[str, list[tuple[list[bytes], list[int]]]] = {}
     for handed in group:
         for tag, entries, count in handed.parts:
-            found = tags.setdefault(tag, ([], []))
-            found[0].append(entries)
-            found[1].append(count)
-    messages = []
-    for tag, (pieces, counts) in tags.items():
-        chunk_id = new_chunk_id()
-        events = sum(counts)
-        message = packed_forward(tag, b"".join(pieces), events, chunk_id)
-        messages.append((message, events, chunk_id))
-    return messages
+            messages = tags.setdefault(tag, [])
+            if not messages or sum(map(len, messages[-1][0])) + len(entries) > MERGED_BYTES:
+                messages.append(([], []))
+            messages[-1][0].append(entries)
+            messages[-1][1].append(count)
+    out = []
+    for tag, messages in tags.items():
+        for pieces, counts in messages:
+            if not pieces:
+                continue
+            chunk_id = new_chunk_id()
+            events = sum(counts)
+            message = packed_forward(tag, b"".join(pieces), events, chunk_id)
+            out.append((message, events, chunk_id))
+    return out
