@@ -6,12 +6,15 @@
 exec-filter: a generated kernel log (bench/generate.py) as Fluentd's exec_filter writes it to
 the child (msgpack stream of {"message": <bin line>}), through a real child process over pipes,
 msgpack out; wall time from the first byte written to the child's EOF (start-up included),
-with enrichment off and on (bundled data).
+with enrichment off and on (bundled data); and the child's CPU time (user + system), the
+figure to compare on a loaded machine.
 forwarder: the ECS documents of the same log shipped by FluentdSink (spool on local disk,
 PackedForward, batches of 500 as `ktcp ship` sends) to the forward receiver of the tests
 running in its own process, every message acknowledged; wall time of send() + close(), and
 the CPU time of the sending process alone over the same span (events per CPU second: what the
-forwarder itself costs, apart from the receiver, which runs in Python and decodes every event).
+forwarder itself costs, its spool writer thread included, apart from the receiver). The
+receiver is Python: like in_forward it passes a PackedForward body on undecoded, reading each
+entry's time and counting it; it decodes the records only when a test asks for them.
 forwarder over TLS + <security>: the same, to a receiver serving TLS (a certificate of a CA
 made for the run, verified) and the shared-key handshake.
 Prints a Markdown table with the median of the runs.
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import resource
 import statistics
 import subprocess
 import sys
@@ -62,9 +66,16 @@ certs = _load_certs()
 BATCH = 500
 
 
-def exec_filter_once(stream: bytes, enrich: bool) -> tuple[float, int]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def exec_filter_once(stream: bytes, enrich: bool) -> tuple[float, int, float]:
+    """Wall seconds, documents out, and the child's CPU seconds (user + system)."""
     env = child_env(KTCP_ENRICH="1" if enrich else "0")
     env.pop("PYTHONUNBUFFERED", None)
+    cpu_before = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli", "exec-filter", "--timezone", "UTC"],
@@ -90,7 +101,7 @@ def exec_filter_once(stream: bytes, enrich: bool) -> tuple[float, int]:
         docs += sum(1 for _ in unpacker)
     writer.join()
     proc.wait()
-    return time.perf_counter() - started, docs
+    return time.perf_counter() - started, docs, _children_cpu() - cpu_before
 
 
 def forwarder_once(
@@ -150,13 +161,15 @@ def main() -> None:
     rows = []
     for enrich in (False, True) if opts.only != "forwarder" else ():
         runs = [exec_filter_once(stream, enrich) for _ in range(opts.runs)]
-        seconds = statistics.median(s for s, _ in runs)
+        seconds = statistics.median(s for s, _, _ in runs)
+        cpu = statistics.median(c for _, _, c in runs)
         events = runs[0][1]
         label = "on (bundled data)" if enrich else "off"
         rows.append(
             f"| exec-filter, msgpack in/out, enrichment {label} | {len(lines):,} records, "
             f"{events:,} events | {len(lines) / seconds:,.0f} records/s "
-            f"({events / seconds:,.0f} events/s) |"
+            f"({events / seconds:,.0f} events/s; {len(lines) / cpu:,.0f} records per CPU "
+            "second of the child) |"
         )
     for label, secure in (("", False), (", TLS + <security> handshake", True)):
         if opts.only == "exec-filter":
