@@ -206,6 +206,23 @@ class Chain:
         """The structured record kind `--envelope` forces, if it names one."""
         return self.settings.envelope if self.settings.envelope in RECORD_KINDS else None
 
+    def render_record(
+        self, line: bytes, envelope: str, ingested: str, time_key: str | None, output: str
+    ) -> bytes | None:
+        """A record that is its kernel line alone, through the compiled fast path (after
+        `render_natively()`): its document encoded in `output`, counted; None when the fast
+        path declines it (then `process_record` reads the record). `envelope` is the name the
+        record's envelope and an RFC 3164 line give together (`fluentd+syslog-3164`)."""
+        native = self._native_scanner()
+        if native is None:
+            return None
+        rendered = native.record(line.removesuffix(b"\n"), envelope, ingested, time_key, output)
+        if rendered is None:
+            return None
+        self.stats.lines += 1
+        self.stats.events[rendered[1]] += 1
+        return rendered[0]
+
     def count_non_tcp_records(self, records: int) -> None:
         """Records a driver found non-TCP exactly as `process_record` would (a kernel line
         without a catalog keyword), counted without building a Miss for each."""
@@ -262,7 +279,7 @@ class Chain:
             return Miss(kind, found.reason, raw, env.message)
         return self._event(found, env, raw)
 
-    def _count_occurrence(self, key: tuple[str, str, str]) -> int:
+    def count_occurrence(self, key: tuple[str, str, str]) -> int:
         """How many times this exact (host, time, text) was seen, in a bounded window.
 
         Only lines with the same printed time can collide, so forgetting the oldest keys keeps
@@ -290,7 +307,7 @@ class Chain:
         occurrence = 0
         if at is None:
             time_key = identity.time_key(env)
-            occurrence = self._count_occurrence((host or "", time_key, env.message))
+            occurrence = self.count_occurrence((host or "", time_key, env.message))
         severity = env.severity if env.severity is not None else found.level
         peer = None
         if self.enrich is not None and found.message.peer_ip is not None:

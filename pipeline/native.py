@@ -37,6 +37,10 @@ class Scanner(Protocol):
         self, data: bytes, pos: int, path: str, base_offset: int, file_id: str
     ) -> tuple[list[tuple[Any, int]], int | None, int, dict[str, int]]: ...
 
+    def record(
+        self, line: bytes, envelope: str, ingested: str, time_key: str | None, output: str
+    ) -> tuple[bytes, str] | None: ...
+
 
 def available() -> bool:
     """The extension is installed and not switched off."""
@@ -62,6 +66,7 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
     import orjson
 
     from pipeline import ecs, prefilter
+    from pipeline.clock import epoch_parts
     from pipeline.catalog.base import KernelMessage
     from pipeline.envelopes.base import FACILITY_NAMES, LEVEL_NAMES
     from pipeline.envelopes.syslog import RFC3164, syslog_stamp
@@ -72,23 +77,29 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
     enrich = chain.enrich
     clock = chain.clock
 
-    def time_of(month: str, day: str, clock_text: str) -> tuple[bytes, bytes] | None:
+    def time_of(month: str, day: str, clock_text: str) -> tuple[str, Any, str, str] | None:
+        """(@timestamp, ktcp.time, the printed time for identity rule 3, the epoch text of
+        exec-filter's time key) of a printed second; None: not a date (Python reads it)."""
         naive = syslog_stamp(f"{month} {day} {clock_text}")
         if naive is None:
-            return None  # not a date (Feb 30): Python reads the line
+            return None
         env = Envelope(name=RFC3164, message="", naive_time=naive, year_missing=True)
         timestamp, source, inferred = clock.resolve(env)
-        return orjson.dumps(ecs.event_time(timestamp)), orjson.dumps(
-            ecs.time_object(source, inferred)
+        seconds, nanos = epoch_parts(timestamp)
+        return (
+            ecs.event_time(timestamp),
+            ecs.time_object(source, inferred),
+            naive.isoformat(),
+            f"{seconds}.{nanos:09d}",
         )
 
-    def peer_of(ip: str) -> tuple[bytes, bytes] | None:
+    def peer_of(ip: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         assert enrich is not None
         peer = enrich(KernelMessage.model_construct(variant="", peer_ip=IPv4Address(ip)))
-        if peer is None:
-            return None
-        source, isp = ecs.peer_objects(peer)
-        return orjson.dumps(source)[1:-1], orjson.dumps(isp)
+        return None if peer is None else ecs.peer_objects(peer)
+
+    def occurrence_of(host: str, time_key: str, message: str) -> int:
+        return chain.count_occurrence((host, time_key, message))
 
     config = {
         "candidate_pattern": "(?-u)" + prefilter.CANDIDATE_SCAN_PATTERN,  # bytes, as RE2's Latin-1
@@ -107,7 +118,9 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
         "parser_version": PARSER_VERSION,
     }
     assert _native is not None
-    scanner: Scanner = _native.Scanner(config, time_of, peer_of if enrich is not None else None)
+    scanner: Scanner = _native.Scanner(
+        config, time_of, peer_of if enrich is not None else None, occurrence_of
+    )
     return scanner
 
 

@@ -1,17 +1,21 @@
-//! ktcp's optional fast path (`pipeline._native`): blocks of kern.log bytes in, NDJSON out.
+//! ktcp's optional fast path (`pipeline._native`): kern.log lines in, ECS documents out.
 //!
-//! pipeline/native.py drives it; the Python chain stays the reference. For each candidate line
-//! of a block (the catalog's keyword pattern, as the Python scanner uses it) this either
-//! renders the ECS document itself, byte for byte what `ecs.to_document` + `orjson.dumps`
-//! give, or declines the line, which the Python chain then reads. It renders only lines of one
-//! shape: an RFC 3164 kern.log line read from a file (identity rule 2), with one of the common
-//! wordings of message.rs. What it cannot know by itself it asks Python once and keeps:
-//! the UTC time of a printed second (the chain's clock: zone, year inference) and the
-//! enrichment of a peer address (the resolver), both already rendered as JSON.
+//! pipeline/native.py drives it; the Python chain stays the reference. For a line of one
+//! shape, an RFC 3164 kern.log line with one of the common wordings of message.rs, this
+//! renders the ECS document itself, byte for byte what `ecs.to_document` and orjson (or
+//! msgpack-python) give; any other line it declines, and the Python chain reads it.
+//!
+//! Two entries: `Scanner.scan` reads blocks of a file (identity rule 2, NDJSON out: `ktcp
+//! parse FILE -o ndjson`) and `Scanner.record` one kernel line of a Fluentd record (identity
+//! rule 3, msgpack or JSON out: `ktcp exec-filter`). What the extension cannot know by itself
+//! it asks Python once and keeps: the time of a printed second (the chain's clock: zone, year
+//! inference) and a peer's enrichment; rule 3's occurrence count it asks per event, from the
+//! chain's one table.
 
 mod message;
 mod syslog;
 mod text;
+mod writer;
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,11 +23,11 @@ use blake2::digest::{Update, VariableOutput};
 use blake2::Blake2bVar;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 use regex::bytes::Regex;
 
 use message::{Message, Value, FAMILY_ACTIONS};
-use text::{push_float, push_int, push_key, push_str};
+use writer::{Json, Msgpack, Node, Writer};
 
 const PEER_CACHE_ENTRIES: usize = 1 << 13;
 /// Rendered documents are handed over in chunks of about this size: a block of TCP lines
@@ -33,38 +37,55 @@ const CHUNK_BYTES: usize = 1 << 18;
 /// What the Python side says of each family (event.type, namespace, level per variant).
 struct FamilyFacts {
     action: String,
-    types_json: Vec<u8>,
+    types: Vec<String>,
     namespace: String,
     levels: HashMap<String, u64>,
 }
 
-/// Rendered pieces of one peer's enrichment: `"as":{...},"geo":{...}` and the isp object.
-struct Peer {
-    source_tail: Vec<u8>,
-    isp: Vec<u8>,
+/// A printed second as the chain's clock places it.
+struct Moment {
+    timestamp: String, // @timestamp
+    time: Node,        // ktcp.time
+    naive: String,     // the printed time, isoformat (identity rule 3)
+    epoch: String,     // "seconds.nanoseconds" (exec-filter's time key)
 }
 
-#[pyclass(module = "pipeline._native")]
-struct Scanner {
-    candidate: Regex,
-    max_line_bytes: usize,
-    host: Option<String>,
-    rules: syslog::Rules,
-    families: Vec<FamilyFacts>,
-    /// constants of every document (ecs.py)
-    ecs_version: String,
-    event_kind: String,
-    event_category_json: Vec<u8>,
-    dataset: String,
-    module: String,
-    default_transport: String,
-    envelope: String,
-    parser_version: String,
-    time_of: Py<PyAny>,
-    peer_of: Option<Py<PyAny>>,
-    last_stamp: String,
-    last_time: Option<(Vec<u8>, Vec<u8>)>,
-    peers: HashMap<String, Option<Peer>>,
+/// A peer's enrichment: entries added to `source` (as, geo) and `ktcp.isp`.
+struct Peer {
+    source: Vec<(String, Node)>,
+    isp: Node,
+}
+
+/// Where a document's identity and envelope come from: a file line or a record's line.
+enum Origin<'a> {
+    File { path: &'a str, offset: u64, file_id: &'a str },
+    Record { envelope: &'a str, ingested: &'a str, time_key: Option<&'a str> },
+}
+
+fn node_of(value: &Bound<'_, PyAny>) -> PyResult<Node> {
+    if let Ok(d) = value.cast::<PyDict>() {
+        let mut entries = Vec::with_capacity(d.len());
+        for (k, v) in d.iter() {
+            entries.push((k.extract::<String>()?, node_of(&v)?));
+        }
+        return Ok(Node::Map(entries));
+    }
+    if let Ok(l) = value.cast::<PyList>() {
+        return Ok(Node::List(l.iter().map(|v| node_of(&v)).collect::<PyResult<_>>()?));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(Node::Str(s.to_str()?.to_string()));
+    }
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(Node::Bool(b.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        return Ok(Node::Int(value.extract()?));
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return Ok(Node::Float(f.value()));
+    }
+    Err(PyValueError::new_err(format!("cannot keep {value:?} for the fast path")))
 }
 
 fn get<'py, T>(config: &Bound<'py, PyDict>, key: &str) -> PyResult<T>
@@ -77,26 +98,39 @@ where
     }
 }
 
-fn json_list(items: &[String]) -> Vec<u8> {
-    let mut out = vec![b'['];
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_str(&mut out, item);
-    }
-    out.push(b']');
-    out
+#[pyclass(module = "pipeline._native")]
+struct Scanner {
+    candidate: Regex,
+    max_line_bytes: usize,
+    host: Option<String>,
+    rules: syslog::Rules,
+    families: Vec<FamilyFacts>,
+    // constants of every document (ecs.py)
+    ecs_version: String,
+    event_kind: String,
+    event_category: Vec<String>,
+    dataset: String,
+    module: String,
+    default_transport: String,
+    envelope: String,
+    parser_version: String,
+    time_of: Py<PyAny>,
+    peer_of: Option<Py<PyAny>>,
+    occurrence_of: Option<Py<PyAny>>,
+    last_stamp: String,
+    last_moment: Option<Moment>,
+    peers: HashMap<String, Option<Peer>>,
 }
 
 #[pymethods]
 impl Scanner {
     #[new]
-    #[pyo3(signature = (config, time_of, peer_of=None))]
+    #[pyo3(signature = (config, time_of, peer_of=None, occurrence_of=None))]
     fn new(
         config: &Bound<'_, PyDict>,
         time_of: Py<PyAny>,
         peer_of: Option<Py<PyAny>>,
+        occurrence_of: Option<Py<PyAny>>,
     ) -> PyResult<Self> {
         let pattern: String = get(config, "candidate_pattern")?;
         let candidate = Regex::new(&pattern)
@@ -108,15 +142,13 @@ impl Scanner {
                 Some(v) => v.extract()?,
                 None => return Err(PyValueError::new_err(format!("no facts for {action}"))),
             };
-            let types: Vec<String> = get(&facts, "event_type")?;
             families.push(FamilyFacts {
                 action: action.to_string(),
-                types_json: json_list(&types),
+                types: get(&facts, "event_type")?,
                 namespace: get(&facts, "namespace")?,
                 levels: get(&facts, "levels")?,
             });
         }
-        let category: Vec<String> = get(config, "event_category")?;
         Ok(Scanner {
             candidate,
             max_line_bytes: get(config, "max_line_bytes")?,
@@ -128,7 +160,7 @@ impl Scanner {
             families,
             ecs_version: get(config, "ecs_version")?,
             event_kind: get(config, "event_kind")?,
-            event_category_json: json_list(&category),
+            event_category: get(config, "event_category")?,
             dataset: get(config, "dataset")?,
             module: get(config, "module")?,
             default_transport: get(config, "default_transport")?,
@@ -136,8 +168,9 @@ impl Scanner {
             parser_version: get(config, "parser_version")?,
             time_of,
             peer_of,
+            occurrence_of,
             last_stamp: String::new(),
-            last_time: None,
+            last_moment: None,
             peers: HashMap::new(),
         })
     }
@@ -170,16 +203,18 @@ impl Scanner {
         while pos <= n {
             let Some(hit) = self.candidate.find_at(data, pos) else { break };
             let start = data[..hit.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let end = data[hit.end()..].iter().position(|&b| b == b'\n').map_or(n, |i| hit.end() + i);
+            let end =
+                data[hit.end()..].iter().position(|&b| b == b'\n').map_or(n, |i| hit.end() + i);
             pos = end + 1;
             candidates += 1;
             let mut line = &data[start..end];
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
             }
-            let mark = out.len();
-            match self.render(py, line, path, base_offset + start as u64, file_id, &mut out)? {
-                Some(family) => {
+            let origin = Origin::File { path, offset: base_offset + start as u64, file_id };
+            match self.render(py, line, &origin, Json::default())? {
+                Some((family, doc)) => {
+                    out.extend_from_slice(&doc);
                     counts[family] += 1;
                     rendered += 1;
                     if out.len() >= CHUNK_BYTES {
@@ -188,7 +223,6 @@ impl Scanner {
                     }
                 }
                 None => {
-                    out.truncate(mark);
                     if rendered > 0 {
                         items.append((PyBytes::new(py, &out), rendered))?;
                         out.clear();
@@ -209,208 +243,314 @@ impl Scanner {
         }
         Ok((items, resume, candidates, by_action))
     }
+
+    /// The document of one record's kernel line (the record holds nothing else), in
+    /// `output` ("msgpack" or "json": one line), with event.ingested and the time key; and its
+    /// event.action. None: the Python chain reads the record.
+    #[pyo3(signature = (line, envelope, ingested, time_key, output))]
+    fn record<'py>(
+        &mut self,
+        py: Python<'py>,
+        line: &[u8],
+        envelope: &str,
+        ingested: &str,
+        time_key: Option<&str>,
+        output: &str,
+    ) -> PyResult<Option<(Bound<'py, PyBytes>, &'static str)>> {
+        let origin = Origin::Record { envelope, ingested, time_key };
+        let rendered = if output == "msgpack" {
+            self.render(py, line, &origin, Msgpack::default())?
+        } else {
+            self.render(py, line, &origin, Json::default())?
+        };
+        Ok(rendered.map(|(family, doc)| (PyBytes::new(py, &doc), FAMILY_ACTIONS[family])))
+    }
 }
 
 impl Scanner {
-    /// Render one line into `out`; Ok(None) declines it (the caller drops what was written).
-    fn render(
+    /// The document of one line, or None to decline it.
+    fn render<W: Writer>(
         &mut self,
         py: Python<'_>,
         line: &[u8],
-        path: &str,
-        offset: u64,
-        file_id: &str,
-        out: &mut Vec<u8>,
-    ) -> PyResult<Option<usize>> {
+        origin: &Origin<'_>,
+        mut w: W,
+    ) -> PyResult<Option<(usize, Vec<u8>)>> {
         if line.len() > self.max_line_bytes || line.contains(&0) {
             return Ok(None);
         }
         let Ok(text) = std::str::from_utf8(line) else { return Ok(None) };
         let Some(header) = syslog::read(text, &self.rules) else { return Ok(None) };
         let Some(msg) = message::read(header.message) else { return Ok(None) };
-        let Some((timestamp, time_json)) = self.time(py, &header)? else { return Ok(None) };
-        let peer = match (msg.peer_ip, &self.peer_of) {
-            (Some(ip), Some(_)) => {
-                self.ask_peer(py, ip)?;
-                self.peers.get(ip).and_then(|p| p.as_ref())
+        if !self.ask_time(py, &header)? {
+            return Ok(None);
+        }
+        if let (Some(ip), Some(_)) = (msg.peer_ip, &self.peer_of) {
+            self.ask_peer(py, ip)?;
+        }
+        let host = header.host.or(self.host.as_deref());
+        let id = match origin {
+            Origin::File { offset, file_id, .. } => {
+                digest(&["file", host.unwrap_or(""), file_id, &offset.to_string(), text])
             }
-            _ => None,
+            Origin::Record { .. } => {
+                let Some(key) = time_key(self.last_moment.as_ref(), header.uptime) else {
+                    return Ok(None);
+                };
+                let Some(count) = &self.occurrence_of else { return Ok(None) };
+                let n: u64 = count.call1(py, (host.unwrap_or(""), &key, header.message))?.extract(py)?;
+                digest(&["text", host.unwrap_or(""), &key, header.message, &n.to_string()])
+            }
         };
         let family = msg.family as usize;
-        let facts = &self.families[family];
-        let Some(&level) = facts.levels.get(msg.variant) else { return Ok(None) };
-        let host = header.host.or(self.host.as_deref());
-
-        out.extend_from_slice(b"{\"@timestamp\":");
-        out.extend_from_slice(&timestamp);
-        out.extend_from_slice(b",\"message\":");
-        push_str(out, header.message);
-        out.extend_from_slice(b",\"ecs\":{\"version\":");
-        push_str(out, &self.ecs_version);
-        out.extend_from_slice(b"},\"event\":{\"original\":");
-        push_str(out, text);
-        out.extend_from_slice(b",\"kind\":");
-        push_str(out, &self.event_kind);
-        out.extend_from_slice(b",\"category\":");
-        out.extend_from_slice(&self.event_category_json);
-        out.extend_from_slice(b",\"type\":");
-        out.extend_from_slice(&facts.types_json);
-        out.extend_from_slice(b",\"action\":");
-        push_str(out, &facts.action);
-        out.extend_from_slice(b",\"dataset\":");
-        push_str(out, &self.dataset);
-        out.extend_from_slice(b",\"module\":");
-        push_str(out, &self.module);
-        out.extend_from_slice(b",\"id\":\"");
-        event_id(out, host.unwrap_or(""), file_id, offset, text);
-        out.extend_from_slice(b"\",\"severity\":");
-        push_int(out, level);
-        out.push(b'}');
-        if let Some(host) = host.filter(|h| !h.is_empty()) {
-            out.extend_from_slice(b",\"host\":{\"name\":");
-            push_str(out, host);
-            out.push(b'}');
-        }
-        out.extend_from_slice(b",\"log\":{\"file\":{\"path\":");
-        push_str(out, path);
-        out.extend_from_slice(b"},\"offset\":");
-        push_int(out, offset);
-        out.extend_from_slice(b"},\"network\":{\"transport\":");
-        push_str(out, &self.default_transport);
-        if msg.peer_ip.is_some() || msg.local_ip.is_some() {
-            out.extend_from_slice(b",\"type\":\"ipv4\"");
-        }
-        out.push(b'}');
-        if msg.peer_ip.is_some() || msg.peer_port.is_some() {
-            out.extend_from_slice(b",\"source\":{");
-            let mut first = true;
-            if let Some(ip) = msg.peer_ip {
-                push_key(out, "ip");
-                push_str(out, ip);
-                first = false;
-            }
-            if let Some(port) = msg.peer_port {
-                if !first {
-                    out.push(b',');
-                }
-                push_key(out, "port");
-                push_int(out, port);
-            }
-            if let Some(p) = &peer {
-                if !p.source_tail.is_empty() {
-                    out.push(b',');
-                    out.extend_from_slice(&p.source_tail);
-                }
-            }
-            out.push(b'}');
-        }
-        if msg.local_ip.is_some() || msg.local_port.is_some() {
-            out.extend_from_slice(b",\"destination\":{");
-            if let Some(ip) = msg.local_ip {
-                push_key(out, "ip");
-                push_str(out, ip);
-            }
-            if let Some(port) = msg.local_port {
-                if msg.local_ip.is_some() {
-                    out.push(b',');
-                }
-                push_key(out, "port");
-                push_int(out, port);
-            }
-            out.push(b'}');
-        }
-        out.extend_from_slice(b",\"ktcp\":{\"variant\":");
-        push_str(out, msg.variant);
-        if let Some(p) = &peer {
-            out.extend_from_slice(b",\"isp\":");
-            out.extend_from_slice(&p.isp);
-        }
-        if let Some(uptime) = header.uptime {
-            out.extend_from_slice(b",\"kernel\":{\"uptime\":");
-            if push_float(out, uptime).is_none() {
-                return Ok(None);
-            }
-            out.push(b'}');
-        }
-        if !msg.extras.is_empty() {
-            out.push(b',');
-            push_key(out, &facts.namespace);
-            extras(out, &msg);
-        }
-        out.extend_from_slice(b",\"time\":");
-        out.extend_from_slice(&time_json);
-        out.extend_from_slice(b",\"envelope\":");
-        push_str(out, &self.envelope);
-        out.extend_from_slice(b",\"parser\":{\"version\":");
-        push_str(out, &self.parser_version);
-        out.extend_from_slice(b"}}}\n");
-        Ok(Some(family))
+        let Some(&level) = self.families[family].levels.get(msg.variant) else { return Ok(None) };
+        let peer = msg.peer_ip.and_then(|ip| self.peers.get(ip)).and_then(|p| p.as_ref());
+        let moment = self.last_moment.as_ref().expect("ask_time said yes");
+        let doc = Doc { s: self, header: &header, msg: &msg, host, id: &id, level, peer, moment };
+        Ok(doc.write(&mut w, origin).map(|()| (family, w.into_bytes())))
     }
 
-    /// (`@timestamp`, the `ktcp.time` object), both as JSON, of a printed second; None: the
-    /// clock cannot place it (Python reads the line).
-    fn time(
-        &mut self,
-        py: Python<'_>,
-        header: &syslog::Header<'_>,
-    ) -> PyResult<Option<(Vec<u8>, Vec<u8>)>> {
+    /// The clock's answer for the line's printed second (asked when the second changes).
+    fn ask_time(&mut self, py: Python<'_>, header: &syslog::Header<'_>) -> PyResult<bool> {
         let stamp = format!("{} {} {}", header.month, header.day, header.clock);
         if stamp != self.last_stamp {
             let answer = self.time_of.call1(py, (header.month, header.day, header.clock))?;
-            self.last_time = answer.extract::<Option<(Vec<u8>, Vec<u8>)>>(py)?;
+            let answer = answer.bind(py);
+            self.last_moment = if answer.is_none() {
+                None
+            } else {
+                let (timestamp, time, naive, epoch): (String, Bound<'_, PyAny>, String, String) =
+                    answer.extract()?;
+                Some(Moment { timestamp, time: node_of(&time)?, naive, epoch })
+            };
             self.last_stamp = stamp;
         }
-        Ok(self.last_time.clone())
+        Ok(self.last_moment.is_some())
     }
 
     /// The enrichment of a peer, asked once per address (the cache is emptied when full).
     fn ask_peer(&mut self, py: Python<'_>, ip: &str) -> PyResult<()> {
-        if !self.peers.contains_key(ip) {
-            if self.peers.len() >= PEER_CACHE_ENTRIES {
-                self.peers.clear();
-            }
-            let Some(peer_of) = &self.peer_of else { return Ok(()) };
-            let answer = peer_of.call1(py, (ip,))?;
-            let peer = answer
-                .extract::<Option<(Vec<u8>, Vec<u8>)>>(py)?
-                .map(|(source_tail, isp)| Peer { source_tail, isp });
-            self.peers.insert(ip.to_string(), peer);
+        if self.peers.contains_key(ip) {
+            return Ok(());
         }
+        if self.peers.len() >= PEER_CACHE_ENTRIES {
+            self.peers.clear();
+        }
+        let Some(peer_of) = &self.peer_of else { return Ok(()) };
+        let answer = peer_of.call1(py, (ip,))?;
+        let answer = answer.bind(py);
+        let peer = if answer.is_none() {
+            None
+        } else {
+            let (source, isp): (Bound<'_, PyDict>, Bound<'_, PyAny>) = answer.extract()?;
+            let Node::Map(source) = node_of(source.as_any())? else { unreachable!() };
+            Some(Peer { source, isp: node_of(&isp)? })
+        };
+        self.peers.insert(ip.to_string(), peer);
         Ok(())
     }
 }
 
-fn extras(out: &mut Vec<u8>, msg: &Message<'_>) {
-    out.push(b'{');
-    for (i, (name, value)) in msg.extras.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_key(out, name);
-        match value {
-            Value::Int(v) => push_int(out, *v),
-            Value::Str(s) => push_str(out, s),
-        }
-    }
-    out.push(b'}');
+/// identity.py rule 3's time: the printed time and the printk uptime in whole microseconds.
+fn time_key(moment: Option<&Moment>, uptime: Option<f64>) -> Option<String> {
+    let naive = &moment?.naive;
+    let usec = match uptime {
+        // Python's round() of the float: ties to even; exact as an integer
+        Some(u) => ((u * 1_000_000.0).round_ties_even() as u128).to_string(),
+        None => String::new(),
+    };
+    Some(format!("{naive}|{usec}|"))
 }
 
-/// identity.py rule 2: blake2b-128 of `file \x1f host \x1f file id \x1f offset \x1f line`.
-fn event_id(out: &mut Vec<u8>, host: &str, file_id: &str, offset: u64, line: &str) {
+/// identity.py's digest: blake2b-128 of the parts joined by \x1f, in hex.
+fn digest(parts: &[&str]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut hasher = Blake2bVar::new(16).expect("16 is a valid blake2b size");
-    let offset = offset.to_string();
-    for (i, part) in ["file", host, file_id, &offset, line].iter().enumerate() {
+    for (i, part) in parts.iter().enumerate() {
         if i > 0 {
             hasher.update(b"\x1f");
         }
         hasher.update(part.as_bytes());
     }
-    let mut digest = [0u8; 16];
-    hasher.finalize_variable(&mut digest).expect("digest size is 16");
-    for b in digest {
-        out.push(HEX[(b >> 4) as usize]);
-        out.push(HEX[(b & 0xf) as usize]);
+    let mut out = [0u8; 16];
+    hasher.finalize_variable(&mut out).expect("digest size is 16");
+    let mut hex = String::with_capacity(32);
+    for b in out {
+        hex.push(HEX[(b >> 4) as usize] as char);
+        hex.push(HEX[(b & 0xf) as usize] as char);
+    }
+    hex
+}
+
+/// Everything one document is made of; `write` lays it out as ecs.to_document does.
+struct Doc<'a> {
+    s: &'a Scanner,
+    header: &'a syslog::Header<'a>,
+    msg: &'a Message<'a>,
+    host: Option<&'a str>,
+    id: &'a str,
+    level: u64,
+    peer: Option<&'a Peer>,
+    moment: &'a Moment,
+}
+
+impl Doc<'_> {
+    fn write<W: Writer>(&self, w: &mut W, origin: &Origin<'_>) -> Option<()> {
+        let (s, msg) = (self.s, self.msg);
+        let facts = &s.families[msg.family as usize];
+        let host = self.host.filter(|h| !h.is_empty());
+        let has_source = msg.peer_ip.is_some() || msg.peer_port.is_some();
+        let has_destination = msg.local_ip.is_some() || msg.local_port.is_some();
+        let (log, envelope, ingested, time_key) = match origin {
+            Origin::File { path, offset, .. } => (Some((*path, *offset)), &*s.envelope, None, None),
+            Origin::Record { envelope, ingested, time_key } => {
+                (None, *envelope, Some(*ingested), *time_key)
+            }
+        };
+        let top = 6
+            + host.is_some() as usize
+            + log.is_some() as usize
+            + has_source as usize
+            + has_destination as usize
+            + time_key.is_some() as usize;
+        w.map(top);
+        w.key("@timestamp");
+        w.str(&self.moment.timestamp);
+        w.key("message");
+        w.str(self.header.message);
+        w.key("ecs");
+        w.map(1);
+        w.key("version");
+        w.str(&s.ecs_version);
+        w.key("event");
+        w.map(9 + ingested.is_some() as usize);
+        w.key("original");
+        w.str(self.header.line);
+        w.key("kind");
+        w.str(&s.event_kind);
+        w.key("category");
+        strings(w, &s.event_category);
+        w.key("type");
+        strings(w, &facts.types);
+        w.key("action");
+        w.str(&facts.action);
+        w.key("dataset");
+        w.str(&s.dataset);
+        w.key("module");
+        w.str(&s.module);
+        w.key("id");
+        w.str(self.id);
+        w.key("severity");
+        w.uint(self.level);
+        if let Some(ingested) = ingested {
+            w.key("ingested");
+            w.str(ingested);
+        }
+        if let Some(host) = host {
+            w.key("host");
+            w.map(1);
+            w.key("name");
+            w.str(host);
+        }
+        if let Some((path, offset)) = log {
+            w.key("log");
+            w.map(2);
+            w.key("file");
+            w.map(1);
+            w.key("path");
+            w.str(path);
+            w.key("offset");
+            w.uint(offset);
+        }
+        let typed = msg.peer_ip.is_some() || msg.local_ip.is_some();
+        w.key("network");
+        w.map(1 + typed as usize);
+        w.key("transport");
+        w.str(&s.default_transport);
+        if typed {
+            w.key("type");
+            w.str("ipv4");
+        }
+        if has_source {
+            let extra = self.peer.map_or(0, |p| p.source.len());
+            w.key("source");
+            w.map(msg.peer_ip.is_some() as usize + msg.peer_port.is_some() as usize + extra);
+            if let Some(ip) = msg.peer_ip {
+                w.key("ip");
+                w.str(ip);
+            }
+            if let Some(port) = msg.peer_port {
+                w.key("port");
+                w.uint(port);
+            }
+            if let Some(peer) = self.peer {
+                for (k, v) in &peer.source {
+                    w.key(k);
+                    w.node(v)?;
+                }
+            }
+        }
+        if has_destination {
+            w.key("destination");
+            w.map(msg.local_ip.is_some() as usize + msg.local_port.is_some() as usize);
+            if let Some(ip) = msg.local_ip {
+                w.key("ip");
+                w.str(ip);
+            }
+            if let Some(port) = msg.local_port {
+                w.key("port");
+                w.uint(port);
+            }
+        }
+        let ktcp = 4
+            + self.peer.is_some() as usize
+            + self.header.uptime.is_some() as usize
+            + !msg.extras.is_empty() as usize;
+        w.key("ktcp");
+        w.map(ktcp);
+        w.key("variant");
+        w.str(msg.variant);
+        if let Some(peer) = self.peer {
+            w.key("isp");
+            w.node(&peer.isp)?;
+        }
+        if let Some(uptime) = self.header.uptime {
+            w.key("kernel");
+            w.map(1);
+            w.key("uptime");
+            w.float(uptime)?;
+        }
+        if !msg.extras.is_empty() {
+            w.key(&facts.namespace);
+            w.map(msg.extras.len());
+            for (name, value) in &msg.extras {
+                w.key(name);
+                match value {
+                    Value::Int(v) => w.uint(*v),
+                    Value::Str(v) => w.str(v),
+                }
+            }
+        }
+        w.key("time");
+        w.node(&self.moment.time)?;
+        w.key("envelope");
+        w.str(envelope);
+        w.key("parser");
+        w.map(1);
+        w.key("version");
+        w.str(&s.parser_version);
+        if let Some(key) = time_key {
+            w.key(key);
+            w.str(&self.moment.epoch);
+        }
+        Some(())
+    }
+}
+
+fn strings<W: Writer>(w: &mut W, items: &[String]) {
+    w.array(items.len());
+    for item in items {
+        w.str(item);
     }
 }
 

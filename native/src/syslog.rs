@@ -12,6 +12,8 @@ const MONTHS: [&str; 12] =
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 pub struct Header<'a> {
+    /// The whole line (event.original).
+    pub line: &'a str,
     /// `Nov 24 15:14:57` with the day as printed (one or two digits): the clock's key.
     pub month: &'a str,
     pub day: &'a str,
@@ -83,7 +85,7 @@ pub fn read<'a>(line: &'a str, rules: &Rules) -> Option<Header<'a>> {
     }
     c.eat_byte(b' ');
     let (uptime, message) = uptime(c.rest())?;
-    Some(Header { month, day, clock, host, uptime, message })
+    Some(Header { line, month, day, clock, host, uptime, message })
 }
 
 /// Printable ASCII up to the next space (the header's words).

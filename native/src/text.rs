@@ -180,10 +180,3 @@ pub fn push_float(out: &mut Vec<u8>, value: f64) -> Option<()> {
     out.extend_from_slice(text.as_bytes());
     Some(())
 }
-
-/// `"key":`
-pub fn push_key(out: &mut Vec<u8>, key: &str) {
-    out.push(b'"');
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(b"\":");
-}
