@@ -63,11 +63,9 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
     # what the scanner is told, each from its one place (loaded with the chain anyway)
     from ipaddress import IPv4Address
 
-    import orjson
-
     from pipeline import ecs, prefilter
-    from pipeline.clock import epoch_parts
     from pipeline.catalog.base import KernelMessage
+    from pipeline.clock import epoch_parts
     from pipeline.envelopes.base import FACILITY_NAMES, LEVEL_NAMES
     from pipeline.envelopes.syslog import RFC3164, syslog_stamp
     from pipeline.records import Envelope

@@ -13,12 +13,14 @@ missing extension is a failure: CI must test the fast path it ships.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgpack
 import orjson
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -31,6 +33,7 @@ from generate import generate  # noqa: E402
 
 from pipeline import envelopes, native  # noqa: E402
 from pipeline.chain import Chain  # noqa: E402
+from pipeline.drivers import exec_filter  # noqa: E402
 from pipeline.ecs import to_document  # noqa: E402
 from pipeline.enrich import EnrichSettings, build_resolver  # noqa: E402
 from pipeline.events import Event  # noqa: E402
@@ -301,3 +304,70 @@ def test_every_wording_the_extension_knows_is_rendered_by_it() -> None:
     data = _kern_log(messages)
     assert _same(data) == len(messages)
     assert _same(data, enrich=False) == len(messages)
+
+
+# -- exec-filter: a record that is its kernel line alone ---------------------------------------
+
+
+def _records_stream(tmp_path: Path) -> bytes:
+    """Fluentd's records of a generated kern.log (`{"message": line}`, as in_tail gives them)
+    and of the fixtures, with other shapes and encodings mixed in."""
+    log = tmp_path / "kern.log"
+    generate(log, 4_000, 0.5)
+    lines = log.read_bytes().splitlines()
+    for name in ("nasty.log", "tcp-syn-flood.log", "tcp-window-shrink.log"):
+        lines += _kern_log(
+            [
+                envelopes.detect(line).message
+                for line in (DATA / "catalog" / name).read_text(errors="replace").splitlines()
+            ]
+        ).splitlines()
+    bin_packer = msgpack.Packer(use_bin_type=True)
+    str_packer = msgpack.Packer(use_bin_type=False)  # bytes as msgpack str, as Ruby may send
+    parts = []
+    for i, line in enumerate(lines):
+        record: dict[str, object] = {"message": line}
+        if i % 7 == 3:
+            record = {"log": line}
+        elif i % 11 == 5:
+            record = {"message": line + b"\n"}
+        elif i % 13 == 6:
+            record = {"message": line, "host": b"other-host"}
+        elif i % 17 == 8:
+            record = {"MESSAGE": line}
+        parts.append((str_packer if i % 5 == 0 else bin_packer).pack(record))
+    return b"".join(parts)
+
+
+@pytest.mark.parametrize(
+    "filter_settings",
+    [
+        {},
+        {"output_format": "json"},
+        {"time_key": None, "pass_unmatched": True},
+        {"error_tag": "kernel.errors"},
+    ],
+    ids=["msgpack", "json", "pass", "error-tag"],
+)
+def test_exec_filter_writes_the_same_bytes_with_and_without_the_extension(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filter_settings: dict[str, object]
+) -> None:
+    stream = _records_stream(tmp_path)
+    monkeypatch.setattr(exec_filter, "ingested_now", lambda: "2026-11-24T12:00:00.000000Z")
+
+    def run(switch: str) -> tuple[bytes, object, tuple[int, ...], int]:
+        monkeypatch.setenv(native.ENV_SWITCH, switch)
+        chain = _chain()
+        out = io.BytesIO()
+        stage = exec_filter.ExecFilter(
+            chain, exec_filter.FilterSettings(**filter_settings), out, lambda line: None
+        )
+        for at in range(0, len(stream), 65_536):
+            stage.feed(stream[at : at + 65_536])
+        stage.finish()
+        return out.getvalue(), stage.stats, _stats(chain), int(chain.native is not None)
+
+    on, off = run("1"), run("0")
+    assert on[3] == 1 and off[3] == 0
+    assert on[:3] == off[:3]
+    assert on[1].events > 1_500  # type: ignore[attr-defined]

@@ -27,12 +27,14 @@ from typing import IO, Any
 import msgpack
 import orjson
 
+from pipeline import envelopes
 from pipeline.catalog import candidate_span
 from pipeline.chain import Chain
 from pipeline.clock import epoch_parts
 from pipeline.drivers.interrupts import Interrupted, Interrupts
 from pipeline.ecs import ingested_now, stamp_ingested, to_document
 from pipeline.envelopes import structured
+from pipeline.envelopes.syslog import RFC3164
 from pipeline.events import Event
 from pipeline.records import Miss, MissKind
 
@@ -232,6 +234,10 @@ class ExecFilter:
         # through into JSON, they are decoded (the general path)
         self._pass_raw = settings.pass_unmatched and settings.output_format == "msgpack"
         self._quick = self._pass_raw or not settings.pass_unmatched
+        # a record that is its kernel line alone may be rendered by the compiled fast path
+        # (pipeline/native.py); the envelope name its shape gives, per shape
+        self._native = chain.render_natively()
+        self._native_envelopes: dict[tuple[Any, ...], str | None] = {}
 
     def feed(self, data: bytes) -> None:
         """Handle every complete record in `data`; write and flush their output at once."""
@@ -267,7 +273,7 @@ class ExecFilter:
         outputs: list[bytes] = []
         span = candidate_span
         shapes = self._line_keys
-        pass_raw, quick = self._pass_raw, self._quick
+        pass_raw, quick, native = self._pass_raw, self._quick, self._native
         quiet = 0  # non-TCP records not yet added to the counters
         start = 0
         while True:
@@ -276,12 +282,13 @@ class ExecFilter:
             try:
                 for obj in unpacker:
                     end = unpacker.tell()
-                    if quick and type(obj) is dict:
+                    if (quick or native) and type(obj) is dict:
                         shape = tuple(obj)
                         key = shapes[shape] if shape in shapes else self._line_key(shape)
                         line = obj.get(key) if key is not None else None
                         if (
-                            type(line) is bytes
+                            quick
+                            and type(line) is bytes
                             and line.isascii()
                             and line.lstrip(_TEXT_BLANKS)
                             and span(line, 0) is None
@@ -291,6 +298,17 @@ class ExecFilter:
                                 outputs.append(buf[start:end])
                             start = end
                             continue
+                        if native and type(line) is bytes and len(shape) == 1:
+                            rendered = self._render_natively(shape, line)
+                            if rendered is not None:
+                                if quiet:
+                                    self._count_quiet(quiet)
+                                    quiet = 0
+                                self.stats.records += 1
+                                self.stats.events += 1
+                                outputs.append(rendered)
+                                start = end
+                                continue
                     if quiet:
                         self._count_quiet(quiet)
                         quiet = 0
@@ -311,6 +329,42 @@ class ExecFilter:
             self._count_quiet(quiet)
         self._pending = buf[start:]
         return outputs
+
+    def _render_natively(self, shape: tuple[Any, ...], line: bytes) -> bytes | None:
+        """The document of a one-key record through the compiled fast path, encoded; None
+        when it declines the line (the general path then takes the record)."""
+        envelope = self._native_envelopes.get(shape, "")
+        if envelope == "":
+            envelope = self._native_envelope(shape)
+            if len(self._native_envelopes) < MAX_SHAPES:
+                self._native_envelopes[shape] = envelope
+        if envelope is None:
+            return None
+        assert self._ingested is not None
+        settings = self.settings
+        return self.chain.render_record(
+            line, envelope, self._ingested, settings.time_key, settings.output_format
+        )
+
+    def _native_envelope(self, shape: tuple[Any, ...]) -> str | None:
+        """The envelope name of a record of this one key holding a kern.log line, as the
+        general path names it (`fluentd+syslog-3164`); None when that is not how it reads
+        such a record (another kind, a forced envelope): the fast path then stays out."""
+        probe = "Nov 24 10:16:40 host kernel: [ 1.000000] TCP: too many orphaned sockets"
+        record = {_key(shape[0]): probe}
+        try:
+            line, env = envelopes.from_record(
+                record, record_keys=self.chain.settings.record_keys, kind=self.chain.record_kind
+            )
+        except envelopes.EnvelopeError:
+            return None
+        if (
+            line != probe
+            or env.message != "TCP: too many orphaned sockets"
+            or not env.name.endswith(f"+{RFC3164}")
+        ):
+            return None
+        return env.name
 
     def _count_quiet(self, records: int) -> None:
         """Non-TCP records of the fast path: counted as `_miss` counts them."""
