@@ -102,7 +102,9 @@ class Chain:
             from pipeline import native
 
             self._native_wanted = False
-            self.native = native.scanner_for(self, KERNEL_IDENTS)
+            self.native = native.scanner_for(
+                self.settings, self.clock, self.enrich, self.count_occurrence, KERNEL_IDENTS
+            )
         return self.native
 
     # -- whole blocks of file bytes (the fast path) --------------------------------------------

@@ -17,11 +17,13 @@ a printed second (the chain's clock: zone, year inference) and a peer's enrichme
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from pipeline.chain import Chain
+    from pipeline.clock import Clock
+    from pipeline.records import PeerInfo
+    from pipeline.settings import ParseSettings
 
 # "0" turns the fast path off (the tests run both paths); anything else leaves it on.
 ENV_SWITCH = "KTCP_NATIVE"
@@ -56,9 +58,16 @@ def describe() -> str:
     return "fast path: compiled"
 
 
-def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
-    """A native scanner rendering exactly what `chain` would, or None where it cannot."""
-    if not available() or chain.settings.envelope:
+def scanner_for(
+    settings: ParseSettings,
+    clock: Clock,
+    enrich: Callable[[Any], PeerInfo | None] | None,
+    count_occurrence: Callable[[tuple[str, str, str]], int],
+    kernel_idents: frozenset[str],
+) -> Scanner | None:
+    """A native scanner rendering exactly what a chain of these parts would (its settings,
+    clock, enrichment and identity rule 3's occurrence table), or None where it cannot."""
+    if not available() or settings.envelope:
         return None  # a forced envelope reads lines differently
     # what the scanner is told, each from its one place (loaded with the chain anyway)
     from ipaddress import IPv4Address
@@ -71,9 +80,6 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
     from pipeline.records import Envelope
     from pipeline.settings import MAX_LINE_BYTES
     from pipeline.version import PARSER_VERSION
-
-    enrich = chain.enrich
-    clock = chain.clock
 
     def time_of(month: str, day: str, clock_text: str) -> tuple[str, Any, str, str] | None:
         """(@timestamp, ktcp.time, the printed time for identity rule 3, the epoch text of
@@ -97,12 +103,12 @@ def scanner_for(chain: Chain, kernel_idents: frozenset[str]) -> Scanner | None:
         return None if peer is None else ecs.peer_objects(peer)
 
     def occurrence_of(host: str, time_key: str, message: str) -> int:
-        return chain.count_occurrence((host, time_key, message))
+        return count_occurrence((host, time_key, message))
 
     config = {
         "candidate_pattern": "(?-u)" + prefilter.CANDIDATE_SCAN_PATTERN,  # bytes, as RE2's Latin-1
         "max_line_bytes": MAX_LINE_BYTES,
-        "host": chain.settings.host,
+        "host": settings.host,
         "facility_levels": {f"{fac}.{level}" for fac in FACILITY_NAMES for level in LEVEL_NAMES},
         "kernel_idents": set(kernel_idents),
         "families": _family_facts(),

@@ -58,8 +58,16 @@ struct Peer {
 
 /// Where a document's identity and envelope come from: a file line or a record's line.
 enum Origin<'a> {
-    File { path: &'a str, offset: u64, file_id: &'a str },
-    Record { envelope: &'a str, ingested: &'a str, time_key: Option<&'a str> },
+    File {
+        path: &'a str,
+        offset: u64,
+        file_id: &'a str,
+    },
+    Record {
+        envelope: &'a str,
+        ingested: &'a str,
+        time_key: Option<&'a str>,
+    },
 }
 
 fn node_of(value: &Bound<'_, PyAny>) -> PyResult<Node> {
@@ -71,7 +79,9 @@ fn node_of(value: &Bound<'_, PyAny>) -> PyResult<Node> {
         return Ok(Node::Map(entries));
     }
     if let Ok(l) = value.cast::<PyList>() {
-        return Ok(Node::List(l.iter().map(|v| node_of(&v)).collect::<PyResult<_>>()?));
+        return Ok(Node::List(
+            l.iter().map(|v| node_of(&v)).collect::<PyResult<_>>()?,
+        ));
     }
     if let Ok(s) = value.cast::<PyString>() {
         return Ok(Node::Str(s.to_str()?.to_string()));
@@ -85,7 +95,9 @@ fn node_of(value: &Bound<'_, PyAny>) -> PyResult<Node> {
     if let Ok(f) = value.cast::<PyFloat>() {
         return Ok(Node::Float(f.value()));
     }
-    Err(PyValueError::new_err(format!("cannot keep {value:?} for the fast path")))
+    Err(PyValueError::new_err(format!(
+        "cannot keep {value:?} for the fast path"
+    )))
 }
 
 fn get<'py, T>(config: &Bound<'py, PyDict>, key: &str) -> PyResult<T>
@@ -94,9 +106,14 @@ where
 {
     match config.get_item(key)? {
         Some(value) => value.extract::<T>().map_err(Into::into),
-        None => Err(PyValueError::new_err(format!("native scanner config lacks {key:?}"))),
+        None => Err(PyValueError::new_err(format!(
+            "native scanner config lacks {key:?}"
+        ))),
     }
 }
+
+/// What `scan` returns: (items, resume position, candidate lines, events per action).
+type Scanned<'py> = (Bound<'py, PyList>, Option<usize>, usize, Bound<'py, PyDict>);
 
 #[pyclass(module = "pipeline._native")]
 struct Scanner {
@@ -191,7 +208,7 @@ impl Scanner {
         path: &str,
         base_offset: u64,
         file_id: &str,
-    ) -> PyResult<(Bound<'py, PyList>, Option<usize>, usize, Bound<'py, PyDict>)> {
+    ) -> PyResult<Scanned<'py>> {
         let items = PyList::empty(py);
         let mut counts = [0usize; FAMILY_ACTIONS.len()];
         let mut out: Vec<u8> = Vec::new();
@@ -201,17 +218,28 @@ impl Scanner {
         let mut resume = None;
         let n = data.len();
         while pos <= n {
-            let Some(hit) = self.candidate.find_at(data, pos) else { break };
-            let start = data[..hit.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-            let end =
-                data[hit.end()..].iter().position(|&b| b == b'\n').map_or(n, |i| hit.end() + i);
+            let Some(hit) = self.candidate.find_at(data, pos) else {
+                break;
+            };
+            let start = data[..hit.start()]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let end = data[hit.end()..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(n, |i| hit.end() + i);
             pos = end + 1;
             candidates += 1;
             let mut line = &data[start..end];
             if line.last() == Some(&b'\r') {
                 line = &line[..line.len() - 1];
             }
-            let origin = Origin::File { path, offset: base_offset + start as u64, file_id };
+            let origin = Origin::File {
+                path,
+                offset: base_offset + start as u64,
+                file_id,
+            };
             match self.render(py, line, &origin, Json::default())? {
                 Some((family, doc)) => {
                     out.extend_from_slice(&doc);
@@ -257,7 +285,11 @@ impl Scanner {
         time_key: Option<&str>,
         output: &str,
     ) -> PyResult<Option<(Bound<'py, PyBytes>, &'static str)>> {
-        let origin = Origin::Record { envelope, ingested, time_key };
+        let origin = Origin::Record {
+            envelope,
+            ingested,
+            time_key,
+        };
         let rendered = if output == "msgpack" {
             self.render(py, line, &origin, Msgpack::default())?
         } else {
@@ -279,9 +311,15 @@ impl Scanner {
         if line.len() > self.max_line_bytes || line.contains(&0) {
             return Ok(None);
         }
-        let Ok(text) = std::str::from_utf8(line) else { return Ok(None) };
-        let Some(header) = syslog::read(text, &self.rules) else { return Ok(None) };
-        let Some(msg) = message::read(header.message) else { return Ok(None) };
+        let Ok(text) = std::str::from_utf8(line) else {
+            return Ok(None);
+        };
+        let Some(header) = syslog::read(text, &self.rules) else {
+            return Ok(None);
+        };
+        let Some(msg) = message::read(header.message) else {
+            return Ok(None);
+        };
         if !self.ask_time(py, &header)? {
             return Ok(None);
         }
@@ -290,23 +328,53 @@ impl Scanner {
         }
         let host = header.host.or(self.host.as_deref());
         let id = match origin {
-            Origin::File { offset, file_id, .. } => {
-                digest(&["file", host.unwrap_or(""), file_id, &offset.to_string(), text])
-            }
+            Origin::File {
+                offset, file_id, ..
+            } => digest(&[
+                "file",
+                host.unwrap_or(""),
+                file_id,
+                &offset.to_string(),
+                text,
+            ]),
             Origin::Record { .. } => {
                 let Some(key) = time_key(self.last_moment.as_ref(), header.uptime) else {
                     return Ok(None);
                 };
-                let Some(count) = &self.occurrence_of else { return Ok(None) };
-                let n: u64 = count.call1(py, (host.unwrap_or(""), &key, header.message))?.extract(py)?;
-                digest(&["text", host.unwrap_or(""), &key, header.message, &n.to_string()])
+                let Some(count) = &self.occurrence_of else {
+                    return Ok(None);
+                };
+                let n: u64 = count
+                    .call1(py, (host.unwrap_or(""), &key, header.message))?
+                    .extract(py)?;
+                digest(&[
+                    "text",
+                    host.unwrap_or(""),
+                    &key,
+                    header.message,
+                    &n.to_string(),
+                ])
             }
         };
         let family = msg.family as usize;
-        let Some(&level) = self.families[family].levels.get(msg.variant) else { return Ok(None) };
-        let peer = msg.peer_ip.and_then(|ip| self.peers.get(ip)).and_then(|p| p.as_ref());
+        let Some(&level) = self.families[family].levels.get(msg.variant) else {
+            return Ok(None);
+        };
+        let peer = msg
+            .peer_ip
+            .and_then(|ip| self.peers.get(ip))
+            .and_then(|p| p.as_ref());
         let moment = self.last_moment.as_ref().expect("ask_time said yes");
-        let doc = Doc { s: self, header: &header, msg: &msg, host, id: &id, level, peer, moment };
+        let doc = Doc {
+            s: self,
+            header: &header,
+            msg: &msg,
+            host,
+            id: &id,
+            level,
+            peer,
+            moment,
+        };
         Ok(doc.write(&mut w, origin).map(|()| (family, w.into_bytes())))
     }
 
@@ -314,14 +382,21 @@ impl Scanner {
     fn ask_time(&mut self, py: Python<'_>, header: &syslog::Header<'_>) -> PyResult<bool> {
         let stamp = format!("{} {} {}", header.month, header.day, header.clock);
         if stamp != self.last_stamp {
-            let answer = self.time_of.call1(py, (header.month, header.day, header.clock))?;
+            let answer = self
+                .time_of
+                .call1(py, (header.month, header.day, header.clock))?;
             let answer = answer.bind(py);
             self.last_moment = if answer.is_none() {
                 None
             } else {
                 let (timestamp, time, naive, epoch): (String, Bound<'_, PyAny>, String, String) =
                     answer.extract()?;
-                Some(Moment { timestamp, time: node_of(&time)?, naive, epoch })
+                Some(Moment {
+                    timestamp,
+                    time: node_of(&time)?,
+                    naive,
+                    epoch,
+                })
             };
             self.last_stamp = stamp;
         }
@@ -336,15 +411,22 @@ impl Scanner {
         if self.peers.len() >= PEER_CACHE_ENTRIES {
             self.peers.clear();
         }
-        let Some(peer_of) = &self.peer_of else { return Ok(()) };
+        let Some(peer_of) = &self.peer_of else {
+            return Ok(());
+        };
         let answer = peer_of.call1(py, (ip,))?;
         let answer = answer.bind(py);
         let peer = if answer.is_none() {
             None
         } else {
             let (source, isp): (Bound<'_, PyDict>, Bound<'_, PyAny>) = answer.extract()?;
-            let Node::Map(source) = node_of(source.as_any())? else { unreachable!() };
-            Some(Peer { source, isp: node_of(&isp)? })
+            let Node::Map(source) = node_of(source.as_any())? else {
+                unreachable!()
+            };
+            Some(Peer {
+                source,
+                isp: node_of(&isp)?,
+            })
         };
         self.peers.insert(ip.to_string(), peer);
         Ok(())
@@ -373,7 +455,9 @@ fn digest(parts: &[&str]) -> String {
         hasher.update(part.as_bytes());
     }
     let mut out = [0u8; 16];
-    hasher.finalize_variable(&mut out).expect("digest size is 16");
+    hasher
+        .finalize_variable(&mut out)
+        .expect("digest size is 16");
     let mut hex = String::with_capacity(32);
     for b in out {
         hex.push(HEX[(b >> 4) as usize] as char);
@@ -403,9 +487,11 @@ impl Doc<'_> {
         let has_destination = msg.local_ip.is_some() || msg.local_port.is_some();
         let (log, envelope, ingested, time_key) = match origin {
             Origin::File { path, offset, .. } => (Some((*path, *offset)), &*s.envelope, None, None),
-            Origin::Record { envelope, ingested, time_key } => {
-                (None, *envelope, Some(*ingested), *time_key)
-            }
+            Origin::Record {
+                envelope,
+                ingested,
+                time_key,
+            } => (None, *envelope, Some(*ingested), *time_key),
         };
         let top = 6
             + host.is_some() as usize

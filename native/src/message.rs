@@ -113,7 +113,10 @@ fn window<'a>(m: &mut Message<'a>, una: u64, nxt: u64, timings: Option<(u64, u64
         m.extras.push(("recv_ago_ms", Value::Int(recv_ago)));
         m.extras.push(("lasting_ms", Value::Int(lasting)));
     }
-    m.extras.push(("bytes_outstanding", Value::Int((nxt + (1 << 32) - una) % (1 << 32))));
+    m.extras.push((
+        "bytes_outstanding",
+        Value::Int((nxt + (1 << 32) - una) % (1 << 32)),
+    ));
 }
 
 /// `TCP: Treason uncloaked! Peer A:p/q shrinks window una:nxt. Repaired.`
@@ -195,7 +198,11 @@ fn orphans(mut c: Cursor<'_>) -> Option<Message<'_>> {
 fn conntrack(mut c: Cursor<'_>) -> Option<Message<'_>> {
     c.eat_repeated("nf_conntrack: ");
     c.eat("table full, dropping packet").then_some(())?;
-    let variant = if c.peek() == Some(b'.') { "nf-conntrack-dot" } else { "nf-conntrack" };
+    let variant = if c.peek() == Some(b'.') {
+        "nf-conntrack-dot"
+    } else {
+        "nf-conntrack"
+    };
     c.at_tail().then_some(())?;
     Some(Message::new(Family::ConntrackTableFull, variant))
 }

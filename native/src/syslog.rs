@@ -8,8 +8,9 @@ use std::collections::HashSet;
 
 use crate::text::Cursor;
 
-const MONTHS: [&str; 12] =
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 pub struct Header<'a> {
     /// The whole line (event.original).
@@ -85,7 +86,15 @@ pub fn read<'a>(line: &'a str, rules: &Rules) -> Option<Header<'a>> {
     }
     c.eat_byte(b' ');
     let (uptime, message) = uptime(c.rest())?;
-    Some(Header { line, month, day, clock, host, uptime, message })
+    Some(Header {
+        line,
+        month,
+        day,
+        clock,
+        host,
+        uptime,
+        message,
+    })
 }
 
 /// Printable ASCII up to the next space (the header's words).

@@ -111,7 +111,9 @@ impl<'a> Cursor<'a> {
 
     /// Only the kernel's trailing noise is left (the catalog's TAIL_NOISE: ` .\t`).
     pub fn at_tail(&self) -> bool {
-        self.rest().bytes().all(|b| b == b' ' || b == b'.' || b == b'\t')
+        self.rest()
+            .bytes()
+            .all(|b| b == b' ' || b == b'.' || b == b'\t')
     }
 }
 

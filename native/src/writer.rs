@@ -96,7 +96,11 @@ impl Json {
             self.out.push(close);
             self.done();
         } else {
-            self.stack.push(Frame { left: entries, close, first: true });
+            self.stack.push(Frame {
+                left: entries,
+                close,
+                first: true,
+            });
         }
     }
 }
@@ -140,7 +144,8 @@ impl Writer for Json {
     }
     fn bool(&mut self, value: bool) {
         self.separate();
-        self.out.extend_from_slice(if value { b"true" } else { b"false" });
+        self.out
+            .extend_from_slice(if value { b"true" } else { b"false" });
         self.done();
     }
     fn into_bytes(mut self) -> Vec<u8> {
