@@ -213,8 +213,8 @@ class Chain:
     ) -> bytes | None:
         """A record that is its kernel line alone, through the compiled fast path (after
         `render_natively()`): its document encoded in `output`, counted; None when the fast
-        path declines it (then `process_record` reads the record). `envelope` is the name the
-        record's envelope and an RFC 3164 line give together (`fluentd+syslog-3164`)."""
+        path declines it (then `process_record` reads the record). `envelope` is the record's
+        own envelope (`fluentd`), which the document's name joins with the line's."""
         native = self._native_scanner()
         if native is None:
             return None

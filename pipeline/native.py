@@ -1,8 +1,8 @@
 """The optional compiled fast path: kern.log blocks straight to NDJSON (`pipeline._native`).
 
 The Rust extension (native/ in the source tree, built by `pip install` when a Rust compiler is
-there) renders the documents of the commonest lines itself: an RFC 3164 kern.log line read
-from a file, carrying one of the common wordings of the busiest families (window shrink, SYN
+there) renders the documents of the commonest lines itself: a kern.log line (RFC 3164 or
+rsyslog's RFC 3339 header) read from a file or carried alone by a Fluentd record, carrying one of the common wordings of the busiest families (window shrink, SYN
 flood, drop open request, orphans, conntrack table full, net_ratelimit). It declines every
 other line, and the Python chain reads those, as it reads everything when the extension is
 absent: the output is the same byte for byte (tests/test_native.py compares both on the
@@ -74,9 +74,9 @@ def scanner_for(
 
     from pipeline import ecs, prefilter
     from pipeline.catalog.base import KernelMessage
-    from pipeline.clock import epoch_parts
+    from pipeline.clock import TimeSource, epoch_parts
     from pipeline.envelopes.base import FACILITY_NAMES, LEVEL_NAMES
-    from pipeline.envelopes.syslog import RFC3164, syslog_stamp
+    from pipeline.envelopes.syslog import RFC3164, RFC3339, syslog_stamp
     from pipeline.records import Envelope
     from pipeline.settings import MAX_LINE_BYTES
     from pipeline.version import PARSER_VERSION
@@ -119,6 +119,8 @@ def scanner_for(
         "module": ecs.MODULE,
         "default_transport": ecs.DEFAULT_TRANSPORT,
         "envelope": RFC3164,
+        "envelope_3339": RFC3339,
+        "envelope_time": ecs.time_object(TimeSource.ENVELOPE, False),
         "parser_version": PARSER_VERSION,
     }
     assert _native is not None

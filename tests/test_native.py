@@ -120,9 +120,15 @@ def _kern_log(messages: list[str]) -> bytes:
     lines = []
     for i, message in enumerate(messages):
         day = (" 4", "24")[i % 2]
+        stamp = (
+            f"Nov {day} 10:{i % 60:02d}:40",
+            f"2026-11-{day.strip():0>2}T10:{i % 60:02d}:40.{i:06d}+08:00",  # RSYSLOG_FileFormat
+            f"2026-12-31T23:{i % 60:02d}:40.000000Z",
+            f"2024-02-29T00:{i % 60:02d}:40.500000-05:30",
+        )[i % 4]
         host = ("web1 ", "", "db-2.example.com ")[i % 3]
         uptime = ("[ 1000.032383] ", "", "[12345.500000] ")[i % 3]
-        lines.append(f"Nov {day} 10:{i % 60:02d}:40 {host}kernel: {uptime}{message}")
+        lines.append(f"{stamp} {host}kernel: {uptime}{message}")
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -228,16 +234,38 @@ def _message(draw: st.DrawFn) -> str:
 
 
 @st.composite
-def _line(draw: st.DrawFn) -> str:
+def _bsd_stamp(draw: st.DrawFn) -> str:
     month = draw(_mostly(st.sampled_from(["Nov", "Feb", "Dec"]), "Foo", "nov", "Mon Nov"))
     spaces = draw(_mostly(st.just(" "), "  ", "   "))
     day = draw(_mostly(st.sampled_from(["1", "4", "24", "29", "30", "31"]), "04", "123", "0"))
     clock = draw(_mostly(st.sampled_from(["10:16:40", "00:00:00", "23:59:59"]), "24:61:61", "1:2"))
     fraction = draw(_mostly(st.just(""), ".123456", "."))
+    return f"{month}{spaces}{day} {clock}{fraction}"
+
+
+@st.composite
+def _iso_stamp(draw: st.DrawFn) -> str:
+    year = draw(_mostly(st.sampled_from(["2026", "2024", "2023"]), "0001", "9999", "0000"))
+    month = draw(_mostly(st.sampled_from(["01", "02", "11", "12"]), "13", "00", "1"))
+    day = draw(_mostly(st.sampled_from(["01", "28", "29", "30", "31"]), "32", "00"))
+    sep = draw(_mostly(st.just("T"), " ", "t"))
+    clock = draw(_mostly(st.sampled_from(["10:16:40", "00:00:00", "23:59:59"]), "24:00:00"))
+    fraction = draw(
+        _mostly(st.sampled_from([".123456", ".000000", ".999999"]), "", ".1234567", ",123456")
+    )
+    offset = draw(
+        _mostly(st.sampled_from(["+08:00", "Z", "-05:30", "+00:00"]), "+0800", "", "-00:00")
+    )
+    return f"{year}-{month}-{day}{sep}{clock}{fraction}{offset}"
+
+
+@st.composite
+def _line(draw: st.DrawFn) -> str:
+    stamp = draw(st.one_of(_bsd_stamp(), _iso_stamp()))
     host = draw(
         _mostly(
             st.sampled_from(["web1 ", "", "db-2.example.com "]),
-            *("kern.warn ", "kern.warnx ", "web:1 ", "h\u00e9 ", "a]b ", "kernel: "),
+            *("kern.warn ", "kern.warnx ", "web:1 ", "h\u00e9 ", "a]b ", "kernel: ", "stdout "),
         )
     )
     tag = draw(_mostly(st.just("kernel:"), "Kernel:", "vmunix:", "kernel[7]:", "sshd:", "kernel"))
@@ -249,7 +277,7 @@ def _line(draw: st.DrawFn) -> str:
             "[ 1.0]  ",
         )
     )
-    return f"{month}{spaces}{day} {clock}{fraction} {host}{tag}{gap}{uptime}{draw(_message())}"
+    return f"{stamp} {host}{tag}{gap}{uptime}{draw(_message())}"
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -130,6 +130,9 @@ struct Scanner {
     module: String,
     default_transport: String,
     envelope: String,
+    envelope_3339: String,
+    /// ktcp.time of a line whose header carries a wall clock (RFC 3339)
+    envelope_time: Node,
     parser_version: String,
     time_of: Py<PyAny>,
     peer_of: Option<Py<PyAny>>,
@@ -182,6 +185,8 @@ impl Scanner {
             module: get(config, "module")?,
             default_transport: get(config, "default_transport")?,
             envelope: get(config, "envelope")?,
+            envelope_3339: get(config, "envelope_3339")?,
+            envelope_time: node_of(&get::<Bound<'_, PyAny>>(config, "envelope_time")?)?,
             parser_version: get(config, "parser_version")?,
             time_of,
             peer_of,
@@ -274,7 +279,8 @@ impl Scanner {
 
     /// The document of one record's kernel line (the record holds nothing else), in
     /// `output` ("msgpack" or "json": one line), with event.ingested and the time key; and its
-    /// event.action. None: the Python chain reads the record.
+    /// event.action. `envelope` is the record's own envelope (`fluentd`): the document's is
+    /// it and the line's joined (`fluentd+syslog-3164`). None: the Python chain reads it.
     #[pyo3(signature = (line, envelope, ingested, time_key, output))]
     fn record<'py>(
         &mut self,
@@ -323,6 +329,14 @@ impl Scanner {
         if !self.ask_time(py, &header)? {
             return Ok(None);
         }
+        let inner = match header.stamp {
+            syslog::Stamp::Bsd { .. } => &self.envelope,
+            syslog::Stamp::Iso(_) => &self.envelope_3339,
+        };
+        let envelope = match origin {
+            Origin::File { .. } => inner.clone(),
+            Origin::Record { envelope, .. } => format!("{envelope}+{inner}"),
+        };
         if let (Some(ip), Some(_)) = (msg.peer_ip, &self.peer_of) {
             self.ask_peer(py, ip)?;
         }
@@ -374,17 +388,25 @@ impl Scanner {
             level,
             peer,
             moment,
+            envelope: &envelope,
         };
         Ok(doc.write(&mut w, origin).map(|()| (family, w.into_bytes())))
     }
 
-    /// The clock's answer for the line's printed second (asked when the second changes).
+    /// The time of the line's header: an RFC 3339 stamp is read here; a 3164 second is the
+    /// clock's answer (asked when the second changes). False: left to Python.
     fn ask_time(&mut self, py: Python<'_>, header: &syslog::Header<'_>) -> PyResult<bool> {
-        let stamp = format!("{} {} {}", header.month, header.day, header.clock);
+        let (month, day, clock) = match &header.stamp {
+            syslog::Stamp::Iso(iso) => {
+                self.last_stamp.clear();
+                self.last_moment = Some(iso_moment(iso, &self.envelope_time));
+                return Ok(true);
+            }
+            syslog::Stamp::Bsd { month, day, clock } => (*month, *day, *clock),
+        };
+        let stamp = format!("{month} {day} {clock}");
         if stamp != self.last_stamp {
-            let answer = self
-                .time_of
-                .call1(py, (header.month, header.day, header.clock))?;
+            let answer = self.time_of.call1(py, (month, day, clock))?;
             let answer = answer.bind(py);
             self.last_moment = if answer.is_none() {
                 None
@@ -433,6 +455,64 @@ impl Scanner {
     }
 }
 
+/// An RFC 3339 time as Python renders it: @timestamp in UTC (ecs.format_time), the time as
+/// printed (`datetime.isoformat()`, identity rule 3), the epoch (clock.epoch_parts).
+fn iso_moment(t: &syslog::Iso, time: &Node) -> Moment {
+    let local = days_from_civil(t.year, t.month, t.day) * 86_400
+        + t.hour * 3_600
+        + t.minute * 60
+        + t.second;
+    let epoch = local - t.offset_minutes * 60;
+    let (y, m, d) = civil_from_days(epoch.div_euclid(86_400));
+    let of_day = epoch.rem_euclid(86_400);
+    let timestamp = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
+        of_day / 3_600,
+        of_day / 60 % 60,
+        of_day % 60,
+        t.micro
+    );
+    let mut naive = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second
+    );
+    if t.micro != 0 {
+        naive.push_str(&format!(".{:06}", t.micro));
+    }
+    let sign = if t.offset_minutes < 0 { '-' } else { '+' };
+    let off = t.offset_minutes.abs();
+    naive.push_str(&format!("{sign}{:02}:{:02}", off / 60, off % 60));
+    let epoch_text = format!("{epoch}.{:09}", t.micro * 1_000);
+    Moment {
+        timestamp,
+        time: time.clone(),
+        naive,
+        epoch: epoch_text,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + if m <= 2 { 1 } else { 0 }, m, d)
+}
+
 /// identity.py rule 3's time: the printed time and the printk uptime in whole microseconds.
 fn time_key(moment: Option<&Moment>, uptime: Option<f64>) -> Option<String> {
     let naive = &moment?.naive;
@@ -476,6 +556,7 @@ struct Doc<'a> {
     level: u64,
     peer: Option<&'a Peer>,
     moment: &'a Moment,
+    envelope: &'a str,
 }
 
 impl Doc<'_> {
@@ -485,13 +566,12 @@ impl Doc<'_> {
         let host = self.host.filter(|h| !h.is_empty());
         let has_source = msg.peer_ip.is_some() || msg.peer_port.is_some();
         let has_destination = msg.local_ip.is_some() || msg.local_port.is_some();
-        let (log, envelope, ingested, time_key) = match origin {
-            Origin::File { path, offset, .. } => (Some((*path, *offset)), &*s.envelope, None, None),
+        let envelope = self.envelope;
+        let (log, ingested, time_key) = match origin {
+            Origin::File { path, offset, .. } => (Some((*path, *offset)), None, None),
             Origin::Record {
-                envelope,
-                ingested,
-                time_key,
-            } => (None, *envelope, Some(*ingested), *time_key),
+                ingested, time_key, ..
+            } => (None, Some(*ingested), *time_key),
         };
         let top = 6
             + host.is_some() as usize

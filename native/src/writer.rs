@@ -5,6 +5,7 @@
 use crate::text::{push_float, push_int, push_str};
 
 /// A value Python rendered once (an enrichment, a time object), kept to be written again.
+#[derive(Clone)]
 pub enum Node {
     Map(Vec<(String, Node)>),
     List(Vec<Node>),

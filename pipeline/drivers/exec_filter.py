@@ -347,9 +347,10 @@ class ExecFilter:
         )
 
     def _native_envelope(self, shape: tuple[Any, ...]) -> str | None:
-        """The envelope name of a record of this one key holding a kern.log line, as the
-        general path names it (`fluentd+syslog-3164`); None when that is not how it reads
-        such a record (another kind, a forced envelope): the fast path then stays out."""
+        """The name of the envelope a record of this one key is (`fluentd`), when the general
+        path reads a kern.log line in it as that envelope around the line's own
+        (`fluentd+syslog-3164`); None otherwise (another kind, a forced envelope): the fast
+        path then stays out."""
         probe = "Nov 24 10:16:40 host kernel: [ 1.000000] TCP: too many orphaned sockets"
         record = {_key(shape[0]): probe}
         try:
@@ -364,7 +365,7 @@ class ExecFilter:
             or not env.name.endswith(f"+{RFC3164}")
         ):
             return None
-        return env.name
+        return env.name.removesuffix(f"+{RFC3164}")
 
     def _count_quiet(self, records: int) -> None:
         """Non-TCP records of the fast path: counted as `_miss` counts them."""

@@ -51,6 +51,7 @@ _5424_RE = re.compile(
     r'(?P<sd>-|(?:\[[^\s\]=]+(?: [^\s=\]"]+="(?:[^"\\]|\\.)*")*\])+)(?: |$)'
 )
 RFC3164 = "syslog-3164"  # the envelope name of a classic kern.log line
+RFC3339 = "syslog-3339"  # ... and of one with an RFC 3339 time (RSYSLOG_FileFormat)
 _BOM = "\ufeff"
 _UTC_NAMES = frozenset({"UTC", "GMT", "Z"})
 
@@ -94,7 +95,7 @@ def _rfc3164(m: re.Match[str], rest: str) -> Envelope:
             stamp = stamp.replace(tzinfo=UTC)
         # a zone abbreviation other than UTC is ambiguous (CST): the configured zone applies
         wall, naive = (stamp, None) if stamp is not None and stamp.tzinfo else (None, stamp)
-        name = "syslog-3339"
+        name = RFC3339
     else:
         naive = _stamp(year, month, day, clock, fraction)
         year_missing = naive is not None and not year
