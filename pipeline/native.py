@@ -1,17 +1,21 @@
-"""The optional compiled fast path: kern.log blocks straight to NDJSON (`pipeline._native`).
+"""The optional compiled fast path: kern.log lines straight to documents (`pipeline._native`).
 
 The Rust extension (native/ in the source tree, built by `pip install` when a Rust compiler is
 there) renders the documents of the commonest lines itself: a kern.log line (RFC 3164 or
-rsyslog's RFC 3339 header) read from a file or carried alone by a Fluentd record, carrying one of the common wordings of the busiest families (window shrink, SYN
-flood, drop open request, orphans, conntrack table full, net_ratelimit). It declines every
-other line, and the Python chain reads those, as it reads everything when the extension is
-absent: the output is the same byte for byte (tests/test_native.py compares both on the
-fixtures, the torture corpus and generated lines).
+rsyslog's RFC 3339 header) read from a file (`ktcp parse FILE -o ndjson`) or carried alone by
+a Fluentd record (`ktcp exec-filter`), holding one of the common wordings of the busiest
+families (window shrink, SYN flood, drop open request, orphans, conntrack table full,
+net_ratelimit). It declines every other line, and the Python chain reads those, as it reads
+everything when the extension is absent: the output is the same byte for byte
+(tests/test_native.py compares both on the fixtures, the torture and real-world corpora,
+generated logs and records, and hypothesis-built lines).
 
 Every fact the extension needs comes from here, from the one place it is kept: the candidate
-pattern (catalog), the constants and sub-objects of a document (ecs), each family's event
-types, namespace and levels (catalog), and two answers it asks once and keeps: the UTC time of
-a printed second (the chain's clock: zone, year inference) and a peer's enrichment.
+pattern (prefilter), the constants and sub-objects of a document (ecs), each family's event
+types, namespace and levels (catalog), and the answers it asks once and keeps: the UTC time of
+a printed 3164 second (the chain's clock: zone, year inference) and a peer's enrichment; and,
+per event of a record, identity rule 3's occurrence count (the chain's table). The ECS names
+the extension writes are checked against ecs.to_document by the same tests.
 """
 
 from __future__ import annotations
