@@ -12,6 +12,8 @@ FROM python:${PYTHON_VERSION}-slim-bookworm AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY pipeline ./pipeline
+# Pure Python: the compiled fast path (native/, needs cargo) serves `parse -o ndjson` and
+# exec-filter, not the agent, so the image does without it (pip skips it, docs/NATIVE.md).
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:${PYTHON_VERSION}-slim-bookworm

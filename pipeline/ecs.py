@@ -1,5 +1,8 @@
 """The ECS rendering: the only place ECS and ktcp.* field names are spelled.
 
+(The compiled fast path, native/, writes the same documents for the lines it covers;
+tests/test_native.py holds its output equal to `to_document`'s, byte for byte.)
+
 `FIELDS` is the field table of docs/CONTRACT.md (name -> Elasticsearch type);
 `family_fields()` adds each catalog family's own fields under ktcp.<namespace>.*, typed from its
 model. The Elasticsearch templates and JSON Schema in schemas/ are generated from these.
