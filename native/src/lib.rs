@@ -138,6 +138,7 @@ struct Scanner {
     peer_of: Option<Py<PyAny>>,
     occurrence_of: Option<Py<PyAny>>,
     last_stamp: String,
+    stamp_key: String,
     last_moment: Option<Moment>,
     peers: HashMap<String, Option<Peer>>,
 }
@@ -192,6 +193,7 @@ impl Scanner {
             peer_of,
             occurrence_of,
             last_stamp: String::new(),
+            stamp_key: String::new(),
             last_moment: None,
             peers: HashMap::new(),
         })
@@ -245,9 +247,17 @@ impl Scanner {
                 offset: base_offset + start as u64,
                 file_id,
             };
-            match self.render(py, line, &origin, Json::default())? {
-                Some((family, doc)) => {
-                    out.extend_from_slice(&doc);
+            let mut w = Json::with_buffer(std::mem::take(&mut out));
+            let mark = w.len();
+            let family = self.render(py, line, &origin, &mut w)?;
+            if family.is_some() {
+                w.end_line();
+            } else {
+                w.truncate(mark);
+            }
+            out = w.into_inner();
+            match family {
+                Some(family) => {
                     counts[family] += 1;
                     rendered += 1;
                     if out.len() >= CHUNK_BYTES {
@@ -296,24 +306,29 @@ impl Scanner {
             ingested,
             time_key,
         };
-        let rendered = if output == "msgpack" {
-            self.render(py, line, &origin, Msgpack::default())?
+        let (family, doc) = if output == "msgpack" {
+            let mut w = Msgpack::default();
+            (self.render(py, line, &origin, &mut w)?, w.into_bytes())
         } else {
-            self.render(py, line, &origin, Json::default())?
+            let mut w = Json::default();
+            let family = self.render(py, line, &origin, &mut w)?;
+            w.end_line();
+            (family, w.into_inner())
         };
-        Ok(rendered.map(|(family, doc)| (PyBytes::new(py, &doc), FAMILY_ACTIONS[family])))
+        Ok(family.map(|family| (PyBytes::new(py, &doc), FAMILY_ACTIONS[family])))
     }
 }
 
 impl Scanner {
-    /// The document of one line, or None to decline it.
+    /// Write the document of one line and say its family; None declines the line (what was
+    /// written is then the caller's to drop).
     fn render<W: Writer>(
         &mut self,
         py: Python<'_>,
         line: &[u8],
         origin: &Origin<'_>,
-        mut w: W,
-    ) -> PyResult<Option<(usize, Vec<u8>)>> {
+        w: &mut W,
+    ) -> PyResult<Option<usize>> {
         if line.len() > self.max_line_bytes || line.contains(&0) {
             return Ok(None);
         }
@@ -390,7 +405,7 @@ impl Scanner {
             moment,
             envelope: &envelope,
         };
-        Ok(doc.write(&mut w, origin).map(|()| (family, w.into_bytes())))
+        Ok(doc.write(w, origin).map(|()| family))
     }
 
     /// The time of the line's header: an RFC 3339 stamp is read here; a 3164 second is the
@@ -404,7 +419,13 @@ impl Scanner {
             }
             syslog::Stamp::Bsd { month, day, clock } => (*month, *day, *clock),
         };
-        let stamp = format!("{month} {day} {clock}");
+        let mut stamp = std::mem::take(&mut self.stamp_key); // reused: no allocation per line
+        stamp.clear();
+        stamp.push_str(month);
+        stamp.push(' ');
+        stamp.push_str(day);
+        stamp.push(' ');
+        stamp.push_str(clock);
         if stamp != self.last_stamp {
             let answer = self.time_of.call1(py, (month, day, clock))?;
             let answer = answer.bind(py);
@@ -420,8 +441,9 @@ impl Scanner {
                     epoch,
                 })
             };
-            self.last_stamp = stamp;
+            std::mem::swap(&mut self.last_stamp, &mut stamp);
         }
+        self.stamp_key = stamp;
         Ok(self.last_moment.is_some())
     }
 

@@ -121,8 +121,18 @@ impl<'a> Cursor<'a> {
 /// (`\b \t \n \f \r` short, the rest `\u00xx`), everything else as UTF-8.
 pub fn push_str(out: &mut Vec<u8>, value: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
     let bytes = value.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    // most strings need no escape: one pass that the compiler vectorises, then one copy
+    let needs = bytes.iter().fold(false, |acc, &b| {
+        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !needs {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let short = match b {
@@ -150,22 +160,18 @@ pub fn push_str(out: &mut Vec<u8>, value: &str) {
     out.push(b'"');
 }
 
-pub fn push_int(out: &mut Vec<u8>, value: u64) {
-    let mut buf = itoa_buf(value);
-    out.append(&mut buf);
-}
-
-fn itoa_buf(mut value: u64) -> Vec<u8> {
-    let mut digits = Vec::with_capacity(20);
+pub fn push_int(out: &mut Vec<u8>, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
     loop {
-        digits.push(b'0' + (value % 10) as u8);
+        at -= 1;
+        digits[at] = b'0' + (value % 10) as u8;
         value /= 10;
         if value == 0 {
             break;
         }
     }
-    digits.reverse();
-    digits
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// A float as orjson writes it (shortest round-trip digits), for the range where that is

@@ -65,6 +65,35 @@ pub struct Json {
 }
 
 impl Json {
+    /// A writer appending to `out` (documents of a chunk, one after the other).
+    pub fn with_buffer(out: Vec<u8>) -> Self {
+        Json {
+            out,
+            stack: Vec::new(),
+            after_key: false,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Forget what was written from `mark` on (a declined line's partial document).
+    pub fn truncate(&mut self, mark: usize) {
+        self.out.truncate(mark);
+        self.stack.clear();
+        self.after_key = false;
+    }
+
+    /// End the document just written (NDJSON: a newline).
+    pub fn end_line(&mut self) {
+        self.out.push(b'\n');
+    }
+
+    pub fn into_inner(self) -> Vec<u8> {
+        self.out
+    }
+
     fn separate(&mut self) {
         if self.after_key {
             self.after_key = false;
