@@ -40,6 +40,7 @@ from pipeline.records import Miss, MissKind
 
 READ_BYTES = 1 << 20  # at most, per read of stdin: whatever is there, up to this
 PIPE_BYTES = 1 << 20  # the stdin pipe's capacity asked for (Linux; 64 KiB by default)
+_UNSEEN = object()  # a key set not looked at yet
 MAX_SHAPES = 256  # distinct key sets of msgpack records whose line key is remembered
 # What `str.strip` removes from ASCII text (bytes.strip leaves \x1c-\x1f): a line of only
 # these is blank, as `line_of` sees it.
@@ -275,6 +276,7 @@ class ExecFilter:
         shapes = self._line_keys
         pass_raw, quick, native = self._pass_raw, self._quick, self._native
         quiet = 0  # non-TCP records not yet added to the counters
+        rendered = 0  # events rendered natively, not yet added to the counters
         start = 0
         while True:
             unpacker = msgpack.Unpacker(raw=True, strict_map_key=False)
@@ -284,40 +286,38 @@ class ExecFilter:
                     end = unpacker.tell()
                     if (quick or native) and type(obj) is dict:
                         shape = tuple(obj)
-                        key = shapes[shape] if shape in shapes else self._line_key(shape)
+                        key = shapes.get(shape, _UNSEEN)
+                        if key is _UNSEEN:
+                            key = self._line_key(shape)
                         line = obj.get(key) if key is not None else None
-                        if (
-                            quick
-                            and type(line) is bytes
-                            and line.isascii()
-                            and line.lstrip(_TEXT_BLANKS)
-                            and span(line, 0) is None
-                        ):
-                            quiet += 1
-                            if pass_raw:
-                                outputs.append(buf[start:end])
-                            start = end
-                            continue
-                        if native and type(line) is bytes and len(shape) == 1:
-                            rendered = self._render_natively(shape, line)
-                            if rendered is not None:
-                                if quiet:
-                                    self._count_quiet(quiet)
-                                    quiet = 0
-                                self.stats.records += 1
-                                self.stats.events += 1
-                                outputs.append(rendered)
+                        if type(line) is bytes:
+                            if (
+                                quick
+                                and line.isascii()
+                                and line.lstrip(_TEXT_BLANKS)
+                                and span(line, 0) is None
+                            ):
+                                quiet += 1
+                                if pass_raw:
+                                    outputs.append(buf[start:end])
                                 start = end
                                 continue
-                    if quiet:
-                        self._count_quiet(quiet)
-                        quiet = 0
+                            if native and len(shape) == 1:
+                                document = self._render_natively(shape, line)
+                                if document is not None:
+                                    rendered += 1
+                                    outputs.append(document)
+                                    start = end
+                                    continue
+                    if quiet or rendered:  # `handle` logs a record by its number
+                        self._count_fast(quiet, rendered)
+                        quiet = rendered = 0
                     outputs.append(self.handle((obj, buf[start:end])))
                     start = end
             except Exception as exc:  # any decoding failure: skip one byte and resync
-                if quiet:
-                    self._count_quiet(quiet)
-                    quiet = 0
+                if quiet or rendered:
+                    self._count_fast(quiet, rendered)
+                    quiet = rendered = 0
                 reason = f"broken msgpack ({type(exc).__name__} {exc})"
                 outputs.append(self.handle(BadRecord(reason, _excerpt(buf[start : start + 64]))))
                 buf = buf[start + 1 :]
@@ -325,8 +325,8 @@ class ExecFilter:
                 if buf:
                     continue
             break
-        if quiet:
-            self._count_quiet(quiet)
+        if quiet or rendered:
+            self._count_fast(quiet, rendered)
         self._pending = buf[start:]
         return outputs
 
@@ -367,13 +367,16 @@ class ExecFilter:
             return None
         return env.name.removesuffix(f"+{RFC3164}")
 
-    def _count_quiet(self, records: int) -> None:
-        """Non-TCP records of the fast path: counted as `_miss` counts them."""
-        self.stats.records += records
-        self.stats.non_tcp += records
-        if self._pass_raw:
-            self.stats.passed += records
-        self.chain.count_non_tcp_records(records)
+    def _count_fast(self, quiet: int, rendered: int) -> None:
+        """Records of the fast paths: the non-TCP ones counted as `_miss` counts them, those
+        the compiled path rendered as events (the chain counted those itself)."""
+        self.stats.records += quiet + rendered
+        self.stats.events += rendered
+        if quiet:
+            self.stats.non_tcp += quiet
+            if self._pass_raw:
+                self.stats.passed += quiet
+            self.chain.count_non_tcp_records(quiet)
 
     def _line_key(self, shape: tuple[Any, ...]) -> bytes | None:
         """For records with these msgpack keys: the key whose value, when it is text that is
