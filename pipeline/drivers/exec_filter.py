@@ -41,6 +41,10 @@ from pipeline.records import Miss, MissKind
 READ_BYTES = 1 << 20  # at most, per read of stdin: whatever is there, up to this
 PIPE_BYTES = 1 << 20  # the stdin pipe's capacity asked for (Linux; 64 KiB by default)
 _UNSEEN = object()  # a key set not looked at yet
+# The byte before a record's line (its msgpack length) stands where the line's own search sees
+# the start of the text: only `=` makes them differ (the keyword alternative `(?:^|[^=\n])TCP`
+# matches a line that starts with TCP, but not after `=`), so there the line is searched alone.
+_EQUALS = ord("=")
 MAX_SHAPES = 256  # distinct key sets of msgpack records whose line key is remembered
 # What `str.strip` removes from ASCII text (bytes.strip leaves \x1c-\x1f): a line of only
 # these is blank, as `line_of` sees it.
@@ -279,6 +283,9 @@ class ExecFilter:
         rendered = 0  # events rendered natively, not yet added to the counters
         start = 0
         while True:
+            # the leftmost candidate keyword in `buf` at or after the record being looked at:
+            # one search over the whole read answers for the many records without any
+            hit_start = hit_end = -1  # not searched yet
             unpacker = msgpack.Unpacker(raw=True, strict_map_key=False)
             unpacker.feed(buf)
             try:
@@ -291,12 +298,23 @@ class ExecFilter:
                             key = self._line_key(shape)
                         line = obj.get(key) if key is not None else None
                         if type(line) is bytes:
-                            if (
-                                quick
-                                and line.isascii()
-                                and line.lstrip(_TEXT_BLANKS)
-                                and span(line, 0) is None
-                            ):
+                            if quick and line.isascii() and line.lstrip(_TEXT_BLANKS):
+                                if len(shape) > 1:
+                                    clean = span(line, 0) is None
+                                else:  # the line is the record's last bytes
+                                    if hit_start < start:
+                                        found = span(buf, start)
+                                        hit_start, hit_end = found or (len(buf) + 1, 0)
+                                    at = end - len(line)
+                                    if hit_start >= end and buf[at - 1] != _EQUALS:
+                                        clean = True  # no keyword in its bytes (see _EQUALS)
+                                    elif hit_start >= at and hit_end <= end:
+                                        clean = False  # a keyword inside the line itself
+                                    else:
+                                        clean = span(line, 0) is None
+                            else:
+                                clean = False
+                            if clean:
                                 quiet += 1
                                 if pass_raw:
                                     outputs.append(buf[start:end])
@@ -321,7 +339,7 @@ class ExecFilter:
                 reason = f"broken msgpack ({type(exc).__name__} {exc})"
                 outputs.append(self.handle(BadRecord(reason, _excerpt(buf[start : start + 64]))))
                 buf = buf[start + 1 :]
-                start = 0
+                start = 0  # (the keyword search starts again over the new buffer)
                 if buf:
                     continue
             break

@@ -50,6 +50,13 @@ def _odd_records() -> list[Any]:
         {"message": b"\xff\xfe kernel: NIC up"},  # invalid UTF-8
         {"message": b"\xff TCP: drop open request from 1.2.3.4/80"},
         {"message": b"x PROTO=TCP SPT=1 DPT=2"},
+        # 61 bytes: msgpack's length byte before the line is `=`, which a keyword search
+        # over the record's bytes would take for text before TCP
+        {"message": b"TCP bind hash table entries: 65536 (order: 8, 1048576 bytes)."},
+        {"message": "TCP bind hash table entries: 65536 (order: 8, 1048576 bytes)."},  # str8
+        {"message": b"TCP established hash table entries: 524288 (order: 10, 4194304 bytes)"},
+        # 100 bytes: the length byte is `d`, as if the line went on from "drop open request"
+        {"message": b"rop open request from 1.2.3.4/80" + b" " * 68},
         {"message": 5},
         {"message": None},
         {"message": [1, 2]},
