@@ -39,7 +39,7 @@ from pipeline.events import Event
 from pipeline.records import Miss, MissKind
 
 READ_BYTES = 1 << 20  # at most, per read of stdin: whatever is there, up to this
-PIPE_BYTES = 1 << 20  # the stdin pipe's capacity asked for (Linux; 64 KiB by default)
+PIPE_BYTES = 1 << 20  # the stdin and stdout pipes' capacity asked for (Linux; 64 KiB by default)
 _UNSEEN = object()  # a key set not looked at yet
 # The byte before a record's line (its msgpack length) stands where the line's own search sees
 # the start of the text: only `=` makes them differ (the keyword alternative `(?:^|[^=\n])TCP`
@@ -504,6 +504,7 @@ def run_filter(
     interrupts = interrupts or Interrupts()
     stage = ExecFilter(chain, settings, stdout, log)
     _widen_pipe(stdin)
+    _widen_pipe(stdout)
     read = getattr(stdin, "read1", stdin.read)  # whatever is there: never wait for a full block
     started = time.perf_counter()
     try:
@@ -524,9 +525,10 @@ def run_filter(
 
 
 def _widen_pipe(stream: IO[bytes]) -> None:
-    """Let Fluentd queue more than 64 KiB for us: fewer, larger reads (each read costs a
-    system call, a decoder and a write of its output). Best effort: not a pipe, not Linux, or
-    above the system's /proc/sys/fs/pipe-max-size, and it stays as it is."""
+    """Let more than 64 KiB wait in a pipe between Fluentd and us: fewer, larger reads of
+    stdin (each costs a system call, a decoder and a write of its output), and a read's output
+    written without waiting for Fluentd to take each 64 KiB of it. Best effort: not a pipe,
+    not Linux, or above the system's /proc/sys/fs/pipe-max-size, and it stays as it is."""
     set_size = getattr(fcntl, "F_SETPIPE_SZ", None)
     if set_size is None:
         return
