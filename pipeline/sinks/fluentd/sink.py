@@ -53,6 +53,7 @@ from pipeline.sinks.fluentd.writer import Part, SpoolWriter, reserve_bytes
 from pipeline.sinks.retry import Backoff
 
 Warn = Callable[[str], None]
+FRESH_BYTES = 4 << 20  # messages just written, kept in memory for their first send, at most
 
 
 def _stderr(text: str) -> None:
@@ -88,8 +89,9 @@ class FluentdSink:
         self._queue: deque[Chunk] = deque(spool.earlier())
         self._writer = SpoolWriter(spool)
         # the bytes of messages just written, sent from memory the first time (at most a
-        # window's worth; a resend reads the spool file)
+        # window's worth and FRESH_BYTES; a resend reads the spool file)
         self._fresh: dict[str, bytes] = {}
+        self._fresh_bytes = 0
         self._settled_docs = 0  # documents of send() calls on disk or counted as not delivered
         self._inflight: dict[str, tuple[Chunk, float]] = {}
         self._retry_at = 0.0
@@ -222,8 +224,12 @@ class FluentdSink:
             if done.error is None:
                 self._queue.extend(done.chunks)
                 for chunk, data in zip(done.chunks, done.data, strict=True):
-                    if len(self._fresh) < self.window_chunks:
+                    if (
+                        len(self._fresh) < self.window_chunks
+                        and self._fresh_bytes + len(data) <= FRESH_BYTES
+                    ):
                         self._fresh[chunk.chunk_id] = data
+                        self._fresh_bytes += len(data)
                 if self.spool_error is not None:
                     self.spool_error = None
                     self.warn(f"spool {self.spool.directory} can be written again")
@@ -263,6 +269,8 @@ class FluentdSink:
         while self.sender.connected and self._queue and len(self._inflight) < self.window_chunks:
             chunk = self._queue[0]
             message = self._fresh.pop(chunk.chunk_id, None)
+            if message is not None:
+                self._fresh_bytes -= len(message)
             try:
                 if message is None:
                     message = chunk.read()
