@@ -1,9 +1,10 @@
 """The exec_filter stage: the child process Fluentd's `out_exec_filter` feeds (docs/FLUENTD.md).
 
 stdin: Fluentd records, the record only (no tag, no time) - a msgpack stream split anywhere, or
-one JSON object per line. Each decoded record enters the same Chain as `ktcp parse` through
+one JSON object per line. Each record enters the same Chain as `ktcp parse` through
 `Chain.process_record` (the structured-record envelope finds the kernel line under the record
-keys and the `time`/`fluentd_time`/`fluentd_tag` that `<inject>` adds). stdout: one ECS
+keys and the `time`/`fluentd_time`/`fluentd_tag` that `<inject>` adds), unless a fast path
+below gives exactly the same answer for it more cheaply. stdout: one ECS
 document per event, in the format Fluentd's `<parse>` reads, flushed after every batch.
 Fluentd discards the child's stderr, stops reading after one malformed output record and loses
 data when the child dies, so: every record is handled on its own and counted; every record that
@@ -209,17 +210,19 @@ class JsonRecords:
 class ExecFilter:
     """Records in, documents out; one instance per child process.
 
-    A msgpack record goes one of two ways. Most kernel lines are not TCP: when the record's
+    A msgpack record goes one of three ways. Most kernel lines are not TCP: when the record's
     kernel line is plain ASCII text under a key its shape fixes (`_line_key`) and holds no
-    catalog keyword, it costs one prefilter search and a counter, and is dropped or passed
-    through untouched; that is exactly what the general path below decides for such a record,
-    without decoding it. Every other record takes the general path (`handle`): decoded to
-    text, through `Chain.process_record`, counted and rendered.
+    catalog keyword (one keyword search over the whole read answers for most such records),
+    it costs a counter, and is dropped or passed through untouched; that is exactly what the
+    general path decides for such a record, without decoding it. A record that is its kernel
+    line alone may be rendered by the compiled fast path (pipeline/native.py), which hands
+    back the encoded document. Every other record takes the general path (`handle`): decoded
+    to text, through `Chain.process_record`, counted and rendered.
 
     Output: everything a read of stdin gives is appended to one buffer and written with one
     `write` and one flush. An item of it is either a document (a dict, encoded in the output
-    format) or bytes already encoded in that format (a record passed through; a renderer that
-    packs a document itself can hand its bytes to `_put` the same way).
+    format) or bytes already encoded in that format (a record passed through, a document the
+    compiled path rendered; `_put` takes either).
     """
 
     def __init__(self, chain: Chain, settings: FilterSettings, out: IO[bytes], log: Log) -> None:
