@@ -40,7 +40,8 @@ from pydantic import SecretStr
 from pipeline.chain import Chain
 from pipeline.ecs import to_document
 from pipeline.events import Event
-from pipeline.settings import FluentdSecurity, FluentdTls, ParseSettings
+from pipeline.fluentd_settings import FluentdSecurity, FluentdTls
+from pipeline.settings import ParseSettings
 from pipeline.sinks.fluentd import open_sink
 
 ROOT = Path(__file__).resolve().parent.parent

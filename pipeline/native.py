@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pipeline._native import Scanner as Scanner
     from pipeline.clock import Clock
     from pipeline.records import PeerInfo
     from pipeline.settings import ParseSettings
@@ -33,29 +34,19 @@ if TYPE_CHECKING:
 ENV_SWITCH = "KTCP_NATIVE"
 
 try:
-    from pipeline import _native
+    from pipeline._native import Scanner as _NativeScanner
 except ImportError:  # no compiler at install time: the Python chain does everything
-    _native = None
-
-
-class Scanner(Protocol):
-    def scan(
-        self, data: bytes, pos: int, path: str, base_offset: int, file_id: str
-    ) -> tuple[list[tuple[Any, int]], int | None, int, dict[str, int]]: ...
-
-    def record(
-        self, line: bytes, envelope: str, ingested: str, time_key: str | None, output: str
-    ) -> tuple[bytes, str] | None: ...
+    _NativeScanner = None  # type: ignore[assignment,misc]
 
 
 def available() -> bool:
     """The extension is installed and not switched off."""
-    return _native is not None and os.environ.get(ENV_SWITCH, "1") != "0"
+    return _NativeScanner is not None and os.environ.get(ENV_SWITCH, "1") != "0"
 
 
 def describe() -> str:
     """For `ktcp --version`: which path `parse -o ndjson` takes."""
-    if _native is None:
+    if _NativeScanner is None:
         return "fast path: not built (pure Python; see README)"
     if not available():
         return f"fast path: built, switched off by {ENV_SWITCH}=0"
@@ -127,11 +118,8 @@ def scanner_for(
         "envelope_time": ecs.time_object(TimeSource.ENVELOPE, False),
         "parser_version": PARSER_VERSION,
     }
-    assert _native is not None
-    scanner: Scanner = _native.Scanner(
-        config, time_of, peer_of if enrich is not None else None, occurrence_of
-    )
-    return scanner
+    assert _NativeScanner is not None
+    return _NativeScanner(config, time_of, peer_of if enrich is not None else None, occurrence_of)
 
 
 def _family_facts() -> dict[str, Mapping[str, Any]]:

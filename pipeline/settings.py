@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline.errors import UsageError
-
-if TYPE_CHECKING:
-    from pipeline.fluentd_settings import FluentdSecurity as FluentdSecurity
-    from pipeline.fluentd_settings import FluentdTls as FluentdTls
-    from pipeline.fluentd_settings import fluentd_transport as fluentd_transport
 
 DEFAULT_RECORD_KEYS = ("message", "log", "msg", "MESSAGE")  # where records keep the kernel line
 # A syslog timestamp without a year may lie this far after the reading time (clock skew between
@@ -127,16 +121,3 @@ FLUENTD_HANDSHAKE_TIMEOUT_SECS = 10.0  # wait this long for in_forward's HELO an
 FLUENTD_SHARED_KEY_ENV = "KTCP_FLUENTD_SHARED_KEY"  # secrets come from the environment only
 FLUENTD_USERNAME_ENV = "KTCP_FLUENTD_USERNAME"
 FLUENTD_PASSWORD_ENV = "KTCP_FLUENTD_PASSWORD"
-
-# The TLS and <security> models are pydantic (they validate secrets and files given by users);
-# they live in pipeline/fluentd_settings.py and are imported from here on first use, so that
-# commands that never talk to Fluentd do not import pydantic (most of `ktcp parse`'s start-up).
-_FLUENTD_MODELS = frozenset({"FluentdTls", "FluentdSecurity", "fluentd_transport"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _FLUENTD_MODELS:
-        from pipeline import fluentd_settings
-
-        return getattr(fluentd_settings, name)
-    raise AttributeError(f"module 'pipeline.settings' has no attribute {name!r}")

@@ -1,7 +1,7 @@
 //! ktcp's optional fast path (`pipeline._native`): kern.log lines in, ECS documents out.
 //!
 //! pipeline/native.py drives it; the Python chain stays the reference. For a line of one
-//! shape, an RFC 3164 kern.log line with one of the common wordings of message.rs, this
+//! shape, an RFC 3164 kern.log line with one of the common wordings of wordings.rs, this
 //! renders the ECS document itself, byte for byte what `ecs.to_document` and orjson (or
 //! msgpack-python) give; any other line it declines, and the Python chain reads it.
 //!
@@ -12,9 +12,9 @@
 //! inference) and a peer's enrichment; rule 3's occurrence count it asks per event, from the
 //! chain's one table.
 
-mod message;
-mod syslog;
+mod header;
 mod text;
+mod wordings;
 mod writer;
 
 use std::collections::{HashMap, HashSet};
@@ -26,7 +26,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString};
 use regex::bytes::Regex;
 
-use message::{Message, Value, FAMILY_ACTIONS};
+use wordings::{Message, Value, FAMILY_ACTIONS};
 use writer::{Json, Msgpack, Node, Writer};
 
 const PEER_CACHE_ENTRIES: usize = 1 << 13;
@@ -120,7 +120,7 @@ struct Scanner {
     candidate: Regex,
     max_line_bytes: usize,
     host: Option<String>,
-    rules: syslog::Rules,
+    rules: header::Rules,
     families: Vec<FamilyFacts>,
     // constants of every document (ecs.py)
     ecs_version: String,
@@ -174,7 +174,7 @@ impl Scanner {
             candidate,
             max_line_bytes: get(config, "max_line_bytes")?,
             host: get(config, "host")?,
-            rules: syslog::Rules {
+            rules: header::Rules {
                 facility_levels: get::<HashSet<String>>(config, "facility_levels")?,
                 kernel_idents: get::<HashSet<String>>(config, "kernel_idents")?,
             },
@@ -335,18 +335,18 @@ impl Scanner {
         let Ok(text) = std::str::from_utf8(line) else {
             return Ok(None);
         };
-        let Some(header) = syslog::read(text, &self.rules) else {
+        let Some(header) = header::read(text, &self.rules) else {
             return Ok(None);
         };
-        let Some(msg) = message::read(header.message) else {
+        let Some(msg) = wordings::read(header.message) else {
             return Ok(None);
         };
         if !self.ask_time(py, &header)? {
             return Ok(None);
         }
         let inner = match header.stamp {
-            syslog::Stamp::Bsd { .. } => &self.envelope,
-            syslog::Stamp::Iso(_) => &self.envelope_3339,
+            header::Stamp::Bsd { .. } => &self.envelope,
+            header::Stamp::Iso(_) => &self.envelope_3339,
         };
         let envelope = match origin {
             Origin::File { .. } => inner.clone(),
@@ -410,14 +410,14 @@ impl Scanner {
 
     /// The time of the line's header: an RFC 3339 stamp is read here; a 3164 second is the
     /// clock's answer (asked when the second changes). False: left to Python.
-    fn ask_time(&mut self, py: Python<'_>, header: &syslog::Header<'_>) -> PyResult<bool> {
+    fn ask_time(&mut self, py: Python<'_>, header: &header::Header<'_>) -> PyResult<bool> {
         let (month, day, clock) = match &header.stamp {
-            syslog::Stamp::Iso(iso) => {
+            header::Stamp::Iso(iso) => {
                 self.last_stamp.clear();
                 self.last_moment = Some(iso_moment(iso, &self.envelope_time));
                 return Ok(true);
             }
-            syslog::Stamp::Bsd { month, day, clock } => (*month, *day, *clock),
+            header::Stamp::Bsd { month, day, clock } => (*month, *day, *clock),
         };
         let mut stamp = std::mem::take(&mut self.stamp_key); // reused: no allocation per line
         stamp.clear();
@@ -479,7 +479,7 @@ impl Scanner {
 
 /// An RFC 3339 time as Python renders it: @timestamp in UTC (ecs.format_time), the time as
 /// printed (`datetime.isoformat()`, identity rule 3), the epoch (clock.epoch_parts).
-fn iso_moment(t: &syslog::Iso, time: &Node) -> Moment {
+fn iso_moment(t: &header::Iso, time: &Node) -> Moment {
     let local = days_from_civil(t.year, t.month, t.day) * 86_400
         + t.hour * 3_600
         + t.minute * 60
@@ -571,7 +571,7 @@ fn digest(parts: &[&str]) -> String {
 /// Everything one document is made of; `write` lays it out as ecs.to_document does.
 struct Doc<'a> {
     s: &'a Scanner,
-    header: &'a syslog::Header<'a>,
+    header: &'a header::Header<'a>,
     msg: &'a Message<'a>,
     host: Option<&'a str>,
     id: &'a str,

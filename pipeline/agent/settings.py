@@ -25,6 +25,7 @@ from pydantic import (
 
 from pipeline.enrich.settings import ENV_ENABLED
 from pipeline.errors import UsageError
+from pipeline.fluentd_settings import FluentdSecurity, FluentdTls, fluentd_transport
 from pipeline.settings import (
     DEFAULT_AGENT_BATCH_EVENTS,
     DEFAULT_AGENT_SPOOL_MAX_BYTES,
@@ -35,9 +36,6 @@ from pipeline.settings import (
     DEFAULT_STOP_TIMEOUT_SECS,
     DEFAULT_TAG_PREFIX,
     FLUENTD_ACK_TIMEOUT_SECS,
-    FluentdSecurity,
-    FluentdTls,
-    fluentd_transport,
     parse_timezone,
 )
 

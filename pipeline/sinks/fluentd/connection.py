@@ -23,7 +23,8 @@ from typing import Any
 import msgpack
 
 from pipeline.errors import RefusedError
-from pipeline.settings import FLUENTD_SHARED_KEY_ENV, FluentdSecurity, FluentdTls
+from pipeline.fluentd_settings import FluentdSecurity, FluentdTls
+from pipeline.settings import FLUENTD_SHARED_KEY_ENV
 from pipeline.sinks.fluentd.handshake import check_pong, is_helo, new_salt, ping, read_helo
 from pipeline.sinks.fluentd.protocol import Address, ack_of
 from pipeline.sinks.fluentd.tls import client_context

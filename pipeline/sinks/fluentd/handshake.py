@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.errors import RefusedError
+from pipeline.fluentd_settings import FluentdSecurity
 from pipeline.settings import (
     FLUENTD_PASSWORD_ENV,
     FLUENTD_SHARED_KEY_ENV,
     FLUENTD_USERNAME_ENV,
-    FluentdSecurity,
 )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import RefusedError, UsageError
+from pipeline.fluentd_settings import FluentdSecurity, FluentdTls
 from pipeline.settings import (
     FLUENTD_ACK_TIMEOUT_SECS,
     FLUENTD_SOCKET_TIMEOUT_SECS,
@@ -32,8 +33,6 @@ from pipeline.settings import (
     FLUENTD_STOP_GRACE_SECS,
     FLUENTD_UNWRITTEN_BATCHES,
     FLUENTD_WINDOW_CHUNKS,
-    FluentdSecurity,
-    FluentdTls,
 )
 from pipeline.sinks.base import Delivery, Document, RejectHandler
 from pipeline.sinks.fluentd.connection import AckingSender

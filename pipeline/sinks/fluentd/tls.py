@@ -11,7 +11,7 @@ from __future__ import annotations
 import ssl
 
 from pipeline.errors import UsageError
-from pipeline.settings import FluentdTls
+from pipeline.fluentd_settings import FluentdTls
 
 
 def client_context(tls: FluentdTls) -> ssl.SSLContext:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from pipeline.settings import FluentdSecurity, FluentdTls
+from pipeline.fluentd_settings import FluentdSecurity, FluentdTls
 from pipeline.sinks.fluentd import FluentdSink, open_sink
 
 ReceiverFactory = Callable[..., Any]
