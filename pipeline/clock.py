@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from enum import StrEnum
@@ -51,19 +52,27 @@ class Clock:
 
     def resolve(self, env: Envelope) -> Resolved:
         """(UTC timestamp, where it came from, whether the year was inferred)."""
+        # A printed time at the very edge of datetime's range (year 1 or 9999) cannot be moved
+        # to UTC (OverflowError): it is no usable clock, and the next source of time applies.
         if env.wall_time is not None:
-            return env.wall_time.astimezone(UTC), TimeSource.ENVELOPE, False
+            with contextlib.suppress(OverflowError):
+                return env.wall_time.astimezone(UTC), TimeSource.ENVELOPE, False
         if env.naive_time is not None:
             # Lines of one second share their stamp; the zone and year work is done once per stamp
             # (a year inferred now stays right for a year of running).
             key = (env.naive_time, env.year_missing)
             cached = self._naive_cache.get(key)
             if cached is None:
-                if len(self._naive_cache) >= NAIVE_CACHE_ENTRIES:
-                    self._naive_cache.clear()
-                cached = self._resolve_naive(env.naive_time, env.year_missing)
-                self._naive_cache[key] = cached
-            return cached
+                try:
+                    cached = self._resolve_naive(env.naive_time, env.year_missing)
+                except OverflowError:
+                    cached = None
+                if cached is not None:
+                    if len(self._naive_cache) >= NAIVE_CACHE_ENTRIES:
+                        self._naive_cache.clear()
+                    self._naive_cache[key] = cached
+            if cached is not None:
+                return cached
         if env.uptime is not None and self.boot_time is not None:
             return (
                 (self.boot_time + timedelta(seconds=env.uptime)).astimezone(UTC),

@@ -122,3 +122,19 @@ def test_a_day_decided_earlier_in_the_day_of_reading_is_decided_again_near_the_l
     assert moving._infer_year(naive).year == 2025 == infer_year(naive, tz, reading[0]).year
     reading[0] = datetime(2026, 12, 20, 20, 0, tzinfo=UTC)
     assert moving._infer_year(naive).year == 2026 == infer_year(naive, tz, reading[0]).year
+
+
+def test_a_time_at_the_edge_of_the_calendar_falls_back_instead_of_failing() -> None:
+    """`0001-01-01T00:00:00+08:00` is before datetime's first UTC instant: no clock, no crash."""
+    read_at = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    clock = Clock(ZoneInfo("Asia/Shanghai"), boot_time=None, now=lambda: read_at)
+    edge = datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=8)))
+    assert clock.resolve(Envelope(name="x", message="m", wall_time=edge)) == (
+        read_at,
+        TimeSource.INGEST,
+        False,
+    )
+    naive = datetime(1, 1, 1, 0, 0)  # in UTC+8 also before the first UTC instant
+    assert clock.resolve(Envelope(name="x", message="m", naive_time=naive))[1] is (
+        TimeSource.INGEST
+    )

@@ -399,3 +399,23 @@ def test_exec_filter_writes_the_same_bytes_with_and_without_the_extension(
     assert on[3] == 1 and off[3] == 0
     assert on[:3] == off[:3]
     assert on[1].events > 1_500  # type: ignore[attr-defined]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=200),
+            _line().map(lambda line: line.encode()).flatmap(
+                lambda line: st.integers(0, len(line)).map(lambda cut: line[:cut])
+            ),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_bytes_and_any_cut_line_give_the_same_outcomes(lines: list[bytes]) -> None:
+    """Random bytes and lines cut anywhere: the extension never fails where Python does not."""
+    data = b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n"
+    _same(data)
+    _same(data, enrich=False)
