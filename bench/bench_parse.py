@@ -1,7 +1,8 @@
 """Parser throughput: `ktcp parse --output ndjson > /dev/null` on generated logs.
 
 Run: python bench/bench_parse.py [--lines 1000000] [--runs 3]
-Prints lines/s, TCP events/s and the child's peak RSS (median of the runs).
+Prints lines/s, TCP events/s and the child's peak RSS (median of the runs), for a TCP-only log,
+a mixed log (2% TCP) and the TCP-only log with RFC 3339 stamps (RSYSLOG_FileFormat).
 """
 
 from __future__ import annotations
@@ -45,10 +46,10 @@ def run_once(path: Path) -> tuple[float, float, float, int]:
     return wall, inner, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def measure(label: str, lines: int, share: float, runs: int) -> None:
+def measure(label: str, lines: int, share: float, runs: int, rfc3339: bool = False) -> None:
     OUT.mkdir(exist_ok=True)
     path = OUT / f"{label}-{lines}.log"
-    tcp = generate(path, lines, share)
+    tcp = generate(path, lines, share, rfc3339=rfc3339)
     walls, inners, cpus, peaks = [], [], [], []
     for _ in range(runs):
         wall, inner, cpu, peak = run_once(path)
@@ -78,6 +79,8 @@ def main() -> None:
     args = ap.parse_args()
     measure("tcp-only", args.tcp_lines, 1.0, args.runs)
     measure("mixed", args.lines, 0.02, args.runs)
+    # the same TCP-only log with rsyslog's RFC 3339 stamps (recent Ubuntu's kern.log)
+    measure("tcp-3339", args.tcp_lines, 1.0, args.runs, rfc3339=True)
     if args.memory_check:
         measure("mixed-3x", 3 * args.lines, 0.02, 1)
 

@@ -60,8 +60,11 @@ TCP: tuple[Callable[[random.Random], str], ...] = (
 )
 
 
-def generate(path: Path, lines: int, tcp_share: float, seed: int = 7) -> int:
-    """Write `lines` syslog kern.log lines; returns how many are TCP-family lines."""
+def generate(path: Path, lines: int, tcp_share: float, seed: int = 7, rfc3339: bool = False) -> int:
+    """Write `lines` syslog kern.log lines; returns how many are TCP-family lines.
+
+    `rfc3339`: rsyslog's RSYSLOG_FileFormat header (`2026-11-24T10:16:40.123456+08:00`, the
+    default of recent Ubuntu releases) instead of the traditional `Nov 24 10:16:40`."""
     rng = random.Random(seed)
     tcp = 0
     uptime = 1000.0
@@ -70,7 +73,12 @@ def generate(path: Path, lines: int, tcp_share: float, seed: int = 7) -> int:
             uptime += rng.random() / 10
             minute, second = divmod(int(uptime) % 3600, 60)
             hour = 10 + int(uptime) // 3600 % 12
-            stamp = f"Nov 24 {hour:02d}:{minute:02d}:{second:02d} web1 kernel: [{uptime:12.6f}] "
+            if rfc3339:
+                micro = int(uptime * 1_000_000) % 1_000_000
+                when = f"2026-11-24T{hour:02d}:{minute:02d}:{second:02d}.{micro:06d}+08:00"
+            else:
+                when = f"Nov 24 {hour:02d}:{minute:02d}:{second:02d}"
+            stamp = f"{when} web1 kernel: [{uptime:12.6f}] "
             if rng.random() < tcp_share:
                 tcp += 1
                 text = rng.choice(TCP)(rng)
@@ -91,8 +99,9 @@ def main() -> None:
     ap.add_argument("path", type=Path)
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--tcp-share", type=float, default=0.02)
+    ap.add_argument("--rfc3339", action="store_true", help="RSYSLOG_FileFormat time stamps")
     args = ap.parse_args()
-    tcp = generate(args.path, args.lines, args.tcp_share)
+    tcp = generate(args.path, args.lines, args.tcp_share, rfc3339=args.rfc3339)
     print(f"wrote {args.lines:,} lines ({tcp:,} TCP) to {args.path}")
 
 
