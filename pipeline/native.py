@@ -33,21 +33,33 @@ if TYPE_CHECKING:
 # "0" turns the fast path off (the tests run both paths); anything else leaves it on.
 ENV_SWITCH = "KTCP_NATIVE"
 
+# The interface this module speaks to the extension (native/src/lib.rs INTERFACE): an extension
+# built from other sources (an old build left beside newer code) is not used.
+INTERFACE = 1
+
 try:
+    from pipeline._native import INTERFACE as _BUILT_INTERFACE
     from pipeline._native import Scanner as _NativeScanner
 except ImportError:  # no compiler at install time: the Python chain does everything
     _NativeScanner = None  # type: ignore[assignment,misc]
+    _BUILT_INTERFACE = None  # type: ignore[assignment]
 
 
 def available() -> bool:
-    """The extension is installed and not switched off."""
-    return _NativeScanner is not None and os.environ.get(ENV_SWITCH, "1") != "0"
+    """The extension is installed, built for this code, and not switched off."""
+    return (
+        _NativeScanner is not None
+        and _BUILT_INTERFACE == INTERFACE
+        and os.environ.get(ENV_SWITCH, "1") != "0"
+    )
 
 
 def describe() -> str:
     """For `ktcp --version`: which path `parse -o ndjson` takes."""
     if _NativeScanner is None:
         return "fast path: not built (pure Python; see README)"
+    if _BUILT_INTERFACE != INTERFACE:
+        return "fast path: built from other sources, not used (reinstall to rebuild it)"
     if not available():
         return f"fast path: built, switched off by {ENV_SWITCH}=0"
     return "fast path: compiled"

@@ -419,3 +419,17 @@ def test_any_bytes_and_any_cut_line_give_the_same_outcomes(lines: list[bytes]) -
     data = b"\n".join(line.replace(b"\n", b" ") for line in lines) + b"\n"
     _same(data)
     _same(data, enrich=False)
+
+
+def test_an_extension_built_from_other_sources_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An old build left beside newer Python code: Python does the work, and --version says so."""
+    monkeypatch.setattr(native, "_BUILT_INTERFACE", native.INTERFACE + 1)
+    assert not native.available()
+    assert "not used" in native.describe()
+    run = _chain()
+    assert not run.render_natively()
+    data = _kern_log(["TCP: too many orphaned sockets"])
+    outcomes = list(run.scan_rendering(data, PATH, 0, FILE_ID))
+    assert [type(o).__name__ for o in outcomes] == ["Event"]

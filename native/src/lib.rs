@@ -742,8 +742,13 @@ fn strings<W: Writer>(w: &mut W, items: &[String]) {
     }
 }
 
+/// The version of the interface pipeline/native.py speaks to (config keys, callbacks, returns):
+/// a build of another interface (an old `.so` beside newer Python code) is not used.
+const INTERFACE: u32 = 1;
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("INTERFACE", INTERFACE)?;
     m.add_class::<Scanner>()?;
     Ok(())
 }
