@@ -38,10 +38,12 @@ ENV_SWITCH = "KTCP_NATIVE"
 INTERFACE = 1
 
 try:
-    from pipeline._native import INTERFACE as _BUILT_INTERFACE
     from pipeline._native import Scanner as _NativeScanner
 except ImportError:  # no compiler at install time: the Python chain does everything
     _NativeScanner = None  # type: ignore[assignment,misc]
+try:
+    from pipeline._native import INTERFACE as _BUILT_INTERFACE
+except ImportError:  # not built, or built before the interface had a number
     _BUILT_INTERFACE = None  # type: ignore[assignment]
 
 
