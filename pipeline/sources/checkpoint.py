@@ -9,41 +9,30 @@ of one. Positions are written only after the sink confirmed the events before th
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import time
 from pathlib import Path
-from typing import IO
 
 import orjson
 
+from pipeline import owned_dir
 from pipeline.errors import UsageError
 from pipeline.sources.base import Position
 
-LOCK_NAME = ".lock"
 _KIND_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
 class CheckpointStore:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            self._lock: IO[bytes] = (directory / LOCK_NAME).open("ab")
-        except OSError as exc:
-            raise UsageError(
-                f"cannot use the state directory {directory}: {exc.strerror or exc} "
-                "(give a writable --state-dir; under systemd, StateDirectory=ktcp creates it)"
-            ) from exc
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self._lock.close()
-            raise UsageError(
-                f"the state directory {directory} is in use by another ktcp agent; "
-                "stop it or give another --state-dir"
-            ) from exc
+        self._lock = owned_dir.lock(
+            directory,
+            f"cannot use the state directory {directory}",
+            f"the state directory {directory} is in use by another ktcp agent; "
+            "stop it or give another --state-dir",
+            hint="give a writable --state-dir; under systemd, StateDirectory=ktcp creates it",
+        )
         self.warnings: list[str] = []  # what load() had to set aside, for the agent's log
 
     def path(self, kind: str) -> Path:
@@ -91,7 +80,7 @@ class CheckpointStore:
             finally:
                 os.close(fd)
             os.replace(tmp, path)
-            _fsync_directory(self.directory)
+            owned_dir.fsync_directory(self.directory)
         except OSError as exc:
             raise UsageError(
                 f"cannot save the position in {path}: {exc.strerror or exc} "
@@ -99,13 +88,4 @@ class CheckpointStore:
             ) from exc
 
     def close(self) -> None:
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        owned_dir.unlock(self._lock)

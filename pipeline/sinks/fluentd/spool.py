@@ -20,22 +20,20 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import msgpack
 
-from pipeline.errors import UsageError
+from pipeline import owned_dir
 from pipeline.settings import FLUENTD_SPOOL_MAX_BYTES
 
 SUFFIX = ".fwd"
-LOCK_NAME = ".lock"
 _NAME_RE = re.compile(r"^(?P<seq>\d{12})-(?P<count>\d+)-(?P<chunk>[A-Za-z0-9_-]+)\.fwd$")
 
 
@@ -85,21 +83,12 @@ class Spool:
     def __init__(self, directory: Path, max_bytes: int = FLUENTD_SPOOL_MAX_BYTES) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-            self._lock: IO[bytes] = (directory / LOCK_NAME).open("ab")
-        except OSError as exc:
-            raise UsageError(
-                f"cannot use the spool directory {directory}: {exc.strerror or exc}"
-            ) from exc
-        try:
-            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            self._lock.close()
-            raise UsageError(
-                f"the spool {directory} is in use by another ktcp run; wait for it or give "
-                "another --spool DIR"
-            ) from exc
+        self._lock = owned_dir.lock(
+            directory,
+            f"cannot use the spool directory {directory}",
+            f"the spool {directory} is in use by another ktcp run; wait for it or give "
+            "another --spool DIR",
+        )
         self.unreadable: list[str] = []
         self._mutex = threading.Lock()  # the counters below, shared with the spool writer
         self._pending: dict[Path, int] = {}  # messages of each file not yet acknowledged
@@ -114,7 +103,7 @@ class Spool:
                 continue
             found = _NAME_RE.match(path.name)
             if found is None:
-                if path.name != LOCK_NAME:
+                if path.name != owned_dir.LOCK_NAME:
                     self.unreadable.append(path.name)
                 continue
             messages = _split(path.read_bytes())
@@ -179,7 +168,8 @@ class Spool:
         except OSError:
             tmp.unlink(missing_ok=True)
             raise
-        self._sync_directory()  # the rename itself survives a crash only once this returns
+        # the rename itself survives a crash only once this returns
+        owned_dir.fsync_directory(self.directory)
         with self._mutex:
             self._pending[path] = len(messages)
         groups: list[list[Chunk]] = []
@@ -211,16 +201,8 @@ class Spool:
             self._pending.pop(chunk.path, None)
         return chunk.path
 
-    def _sync_directory(self) -> None:
-        fd = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
     def close(self) -> None:
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
-        self._lock.close()
+        owned_dir.unlock(self._lock)
 
 
 def discard(path: Path) -> None:
