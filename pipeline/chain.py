@@ -121,9 +121,7 @@ class Chain:
         Only lines holding a catalog keyword are parsed; every other line is non-TCP by
         construction, so it is counted without being decoded.
         """
-        lines = data.count(b"\n")
-        if data and not data.endswith(b"\n"):
-            lines += 1
+        lines = _line_count(data)
         self.stats.lines += lines
         candidates = 0
         pos = 0
@@ -138,11 +136,8 @@ class Chain:
                 end = len(data)
             pos = end + 1
             candidates += 1
-            line = data[start:end]
-            if line.endswith(b"\r"):
-                line = line[:-1]
             offset = None if base_offset is None else base_offset + start
-            outcome = self._process(line, path, offset, file_id)
+            outcome = self._process(_line(data, start, end), path, offset, file_id)
             self.stats.count(outcome)
             yield outcome
         self.stats.non_tcp += lines - candidates
@@ -163,9 +158,7 @@ class Chain:
         if native is None or path is None or base_offset is None:
             yield from self.scan_block(data, path, base_offset, file_id)
             return
-        lines = data.count(b"\n")
-        if data and not data.endswith(b"\n"):
-            lines += 1
+        lines = _line_count(data)
         self.stats.lines += lines
         pos: int | None = 0
         while pos is not None:
@@ -178,10 +171,9 @@ class Chain:
                 if isinstance(first, bytes):
                     yield Rendered(first, second)
                     continue
-                line = data[first:second]
-                if line.endswith(b"\r"):
-                    line = line[:-1]
-                outcome = self._process(line, path, base_offset + first, file_id)
+                outcome = self._process(
+                    _line(data, first, second), path, base_offset + first, file_id
+                )
                 self.stats.count(outcome)
                 yield outcome
         self.stats.non_tcp += lines  # every line that held no catalog keyword
@@ -330,6 +322,17 @@ class Chain:
             peer=peer,
             truncated=found.truncated,
         )
+
+
+def _line_count(data: bytes) -> int:
+    """Lines of a block of complete lines (the last may lack its newline)."""
+    return data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+
+
+def _line(data: bytes, start: int, end: int) -> bytes:
+    """One line of a block, its newline (`end`) and a CR before it left out."""
+    line = data[start:end]
+    return line[:-1] if line.endswith(b"\r") else line
 
 
 def _rescue(env: Envelope) -> tuple[Envelope, Match] | None:
