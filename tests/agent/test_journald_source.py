@@ -25,6 +25,13 @@ def ports(documents: list[dict[str, Any]]) -> list[int]:
     return [int(d["destination"]["port"]) for d in documents]
 
 
+def on_journal(source: str, journal: Any, state: Path, *, enrich: bool = False) -> list[str]:
+    """The agent's arguments for reading `journal` with --source `source`, to stdout."""
+    args = ["--source", source, "--journal-directory", str(journal.directory), "--stdout"]
+    args += ["--state-dir", str(state), "--http", "off"]
+    return args if enrich else [*args, "--no-enrich"]
+
+
 def parse_ids(directory: Path) -> set[str]:
     """event.ids of `journalctl -o json | ktcp parse -`: what any other reader would assign."""
     records = subprocess.run(
@@ -49,8 +56,7 @@ def test_follow_stop_append_restart_gives_exactly_the_new_entries(
     journal: Any, tmp_path: Path, start_agent: Any
 ) -> None:
     journal.append(entries(journal, BOOT_A, range(1000, 1004)))
-    args = ["--source", "journald", "--journal-directory", str(journal.directory)]
-    args += ["--stdout", "--state-dir", str(tmp_path / "state"), "--http", "off", "--no-enrich"]
+    args = on_journal("journald", journal, tmp_path / "state")
 
     first = start_agent(*args)
     first.wait_docs(4)
@@ -82,18 +88,7 @@ def test_auto_takes_a_journal_directory_and_says_why(
     journal: Any, tmp_path: Path, start_agent: Any
 ) -> None:
     journal.append(entries(journal, BOOT_A, range(1000, 1001)))
-    agent = start_agent(
-        "--source",
-        "auto",
-        "--journal-directory",
-        str(journal.directory),
-        "--stdout",
-        "--state-dir",
-        str(tmp_path),
-        "--http",
-        "off",
-        "--no-enrich",
-    )
+    agent = start_agent(*on_journal("auto", journal, tmp_path))
     agent.wait_docs(1)
     assert agent.stop() == 0
     chosen = next(e for e in agent.logs if e.get("source") == "journald")
@@ -105,15 +100,7 @@ def test_a_missing_journalctl_stops_the_agent_with_what_to_do(
 ) -> None:
     journal.append(entries(journal, BOOT_A, range(1000, 1001)))
     agent = start_agent(
-        "--source",
-        "journald",
-        "--journal-directory",
-        str(journal.directory),
-        "--stdout",
-        "--state-dir",
-        str(tmp_path),
-        "--http",
-        "off",
+        *on_journal("journald", journal, tmp_path, enrich=True),
         env={"PATH": str(tmp_path)},  # no journalctl on it
     )
     status = agent.proc.wait(60)
@@ -129,18 +116,7 @@ def test_a_killed_agent_leaves_no_journalctl_behind(
     import psutil
 
     journal.append(entries(journal, BOOT_A, range(1000, 1001)))
-    agent = start_agent(
-        "--source",
-        "journald",
-        "--journal-directory",
-        str(journal.directory),
-        "--stdout",
-        "--state-dir",
-        str(tmp_path),
-        "--http",
-        "off",
-        "--no-enrich",
-    )
+    agent = start_agent(*on_journal("journald", journal, tmp_path))
     agent.wait_docs(1)
     children = [c for c in psutil.Process(agent.proc.pid).children() if c.name() == "journalctl"]
     assert len(children) == 1, "following through one journalctl"
