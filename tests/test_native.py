@@ -433,3 +433,33 @@ def test_an_extension_built_from_other_sources_is_not_used(
     data = _kern_log(["TCP: too many orphaned sockets"])
     outcomes = list(run.scan_rendering(data, PATH, 0, FILE_ID))
     assert [type(o).__name__ for o in outcomes] == ["Event"]
+
+
+def test_a_sink_that_takes_documents_gets_the_rendered_ones_as_documents(tmp_path: Path) -> None:
+    """The driver hands rendered NDJSON to a sink without `send_rendered` (here the JSON array
+    writer, with a decoration as `ship` adds) as documents: the same as the Python path's."""
+    from pipeline.drivers.inputs import read_input
+    from pipeline.drivers.run import run
+    from pipeline.sinks.stdout import JsonArraySink
+
+    path = tmp_path / "kern.log"
+    generate(path, 3_000, 0.5)
+
+    def written(native_on: bool) -> tuple[bytes, int]:
+        chain = _chain()
+        if native_on:
+            assert chain.render_natively()
+        out = io.BytesIO()
+        result = run(
+            chain,
+            [str(path)],
+            lambda c, name: read_input(c, name),
+            JsonArraySink(out),
+            batch_events=100,
+            decorate=lambda doc: doc.setdefault("labels", {"run": "x"}),
+        )
+        return out.getvalue(), result.delivery.created
+
+    on, off = written(True), written(False)
+    assert on == off
+    assert on[1] > 1_000
